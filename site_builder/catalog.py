@@ -1,0 +1,156 @@
+"""All records together: typed and validated, ids, common rules and cross-record rules."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from pypinyin import lazy_pinyin
+
+from .config import SiteConfig
+from .errors import Problems
+from .load import RawRecord
+from .records import TYPES, Record
+from .errors import Location
+from .schema import INVALID, Bad, Choice, Conv, has_invalid
+
+ID_RE = re.compile(r"[a-z0-9_-]+(/[a-z0-9_-]+)*")
+
+
+@dataclass
+class Catalog:
+    """The validated records, by id and by type."""
+
+    records: list[Record] = field(default_factory=list)
+    by_id: dict[str, Record] = field(default_factory=dict)
+
+    def of_type(self, name: str) -> list[Record]:
+        """Records of one type, in id order."""
+        return [r for r in self.records if r.rtype.name == name]
+
+
+def path_id(rel: str) -> str:
+    """content/财务/十一月.yaml -> caiwu/shiyiyue: ASCII, lowercase, pinyin for Chinese."""
+    parts = PurePosixPath(rel).with_suffix("").parts[1:]  # drop "content"
+    out = []
+    for part in parts:
+        text = "".join(lazy_pinyin(part)) if not part.isascii() else part
+        text = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")
+        out.append(text or "x")
+    return "/".join(out)
+
+
+def make_record(raw: RawRecord, problems: Problems) -> Record | None:
+    """Type the raw record with its type's schema; None when the type itself is unknown."""
+    fields = raw.root.value
+    assert isinstance(fields, dict)
+    type_node = fields.get("type")
+    if type_node is None or not isinstance(type_node.value, str):
+        problems.error(
+            raw.root.loc, "type", f"缺少 type 字段（可选：{'、'.join(TYPES.names())}）", "missing field 'type'"
+        )
+        return None
+    rtype = TYPES.get(type_node.value)
+    if rtype is None:
+        unknown_type(type_node.value, type_node.loc, problems)
+        return None
+    if rtype.markdown != (raw.body is not None):
+        want = ".md（带 --- 信息块的 Markdown）" if rtype.markdown else ".yaml"
+        problems.error(type_node.loc, "type", f"{rtype.name} 记录应写成 {want} 文件", f"{rtype.name} must be a {want} file")
+        return None
+    conv = Conv(problems)
+    data = rtype.schema.convert(raw.root, "", conv)
+    if data is INVALID:
+        return None
+    rid = data.get("id")
+    if rid is None:
+        rid = path_id(raw.path)
+    elif rid is INVALID or not ID_RE.fullmatch(rid):
+        problems.error(
+            conv.locs.get("id", raw.root.loc),
+            "id",
+            "id 只能用小写字母、数字、-、_ 和 /（如 caiwu/2026-11）",
+            "id may contain only a-z, 0-9, -, _ and / (e.g. caiwu/2026-11)",
+        )
+        rid = path_id(raw.path)
+    return Record(rtype, raw.path, rid, data, conv.locs, raw.body, raw.body_line, not has_invalid(data))
+
+
+def unknown_type(name: str, loc: Location, problems: Problems) -> None:
+    """An unknown record type, with a hint."""
+    try:
+        Choice(*TYPES.names()).parse(name)
+    except Bad as exc:
+        problems.error(loc, "type", f"未知的记录类型：{exc.zh}", f"unknown record type: {exc.en}")
+
+
+def check_common(rec: Record, project: Path, problems: Problems) -> None:
+    """Rules of §3.1 that hold for every type."""
+    if rec.status == "approved":
+        for key, zh in (("approved_by", "审批人"), ("approved_on", "审批日期")):
+            if not rec.get(key):
+                rec.error(problems, key, f"status 为 approved 时必须填写 {key}（{zh}）", f"approved records need {key}")
+    if rec.rtype.never_public and rec.audience == "public":
+        rec.error(
+            problems,
+            "audience",
+            f"{rec.rtype.label}不得向社会公开，audience 只能是 party 或 committee",
+            f"{rec.rtype.name} can never be public",
+        )
+    published, approved = rec.get("published_on"), rec.get("approved_on")
+    if published and approved and published < approved:
+        rec.error(problems, "published_on", "公开日期不能早于审批日期", "published_on is before approved_on")
+    np = rec.get("notice_period")
+    if isinstance(np, dict) and not has_invalid(np) and np["to"] < np["from"]:
+        rec.error(problems, "notice_period.to", "公示结束日期早于开始日期", "notice period ends before it starts")
+    if rec.status == "withdrawn" and not rec.get("change_reason"):
+        rec.error(problems, "change_reason", "撤回的记录必须填写撤回原因 change_reason", "withdrawn records need a change_reason")
+    for i, name in enumerate(rec.get("attachments", []), 1):
+        check_attachment(rec, f"attachments[{i}]", name, project, problems)
+
+
+def check_attachment(rec: Record, path: str, name: str, project: Path, problems: Problems) -> None:
+    """An attachment is an existing file inside content/."""
+    if name is INVALID:
+        return
+    content = (project / "content").resolve()
+    pure = PurePosixPath(name)
+    target = (content / name).resolve()
+    if pure.is_absolute() or ".." in pure.parts or "\\" in name or not target.is_relative_to(content):
+        rec.error(
+            problems, path, f"附件路径必须在 content/ 之内：{name}", f"attachment must be inside content/: {name}"
+        )
+    elif not target.is_file():
+        rec.error(problems, path, f"找不到附件文件 content/{name}", f"attachment not found: content/{name}")
+
+
+def build_catalog(raws: list[RawRecord], project: Path, site: SiteConfig, problems: Problems) -> Catalog:
+    """Type, identify and check every record; cross-record rules last."""
+    catalog = Catalog()
+    claimed: dict[str, list[Record]] = defaultdict(list)
+    for raw in raws:
+        rec = make_record(raw, problems)
+        if rec is None:
+            continue
+        claimed[rec.id].append(rec)
+        check_common(rec, project, problems)
+        if rec.valid:
+            rec.rtype.check(rec, problems, site)
+        catalog.records.append(rec)
+    for rid, recs in sorted(claimed.items()):
+        for rec in recs[1:]:
+            rec.error(
+                problems,
+                "id",
+                f"编号 {rid} 重复：{recs[0].path} 和 {rec.path} 是同一个编号，请用 id 字段区分",
+                f"duplicate id {rid}: {recs[0].path} and {rec.path}",
+            )
+        catalog.by_id[rid] = recs[0]
+    catalog.records.sort(key=lambda r: (r.id, r.path))
+    for name in TYPES.names():
+        valid = [r for r in catalog.of_type(name) if r.valid]
+        TYPES.types[name].check_all(valid, catalog, problems)
+    return catalog
+

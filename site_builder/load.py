@@ -1,0 +1,273 @@
+"""Files -> raw records: decoded, YAML-parsed safely, with a location for every key and value.
+
+Every scalar is kept as text; the schema of the record type decides what it means, so YAML 1.1
+surprises (`007` -> 7, `0746` -> octal, `NO` -> false, `1:20` -> 80) cannot happen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+import yaml
+
+from .errors import Location, Problems
+
+NULLS = {"", "~", "null", "Null", "NULL"}
+PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+MAX_NODES = 200_000  # far above any real record; stops pathological documents early
+
+
+class _TextLoader(yaml.SafeLoader):
+    """A safe loader that resolves every plain scalar to text."""
+
+
+_TextLoader.yaml_implicit_resolvers = {}
+
+
+Value = Union[str, None, list["Node"], dict[str, "Node"]]
+
+
+@dataclass
+class Node:
+    """A YAML value with where it was written (and, for mapping values, where its key was)."""
+
+    value: Value
+    loc: Location
+    key_loc: Location | None = None
+    quoted: bool = False
+
+    @property
+    def where(self) -> Location:
+        """The location to report: the key when there is one."""
+        return self.key_loc or self.loc
+
+
+@dataclass
+class RawRecord:
+    """A file's parsed front matter or document, plus its Markdown body."""
+
+    path: str
+    root: Node
+    body: str | None = None
+    body_line: int = 0
+
+
+@dataclass
+class LoadResult:
+    """What loading produced: raw records, and the problems found on the way."""
+
+    records: list[RawRecord] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
+
+
+def is_content_file(rel: Path) -> bool:
+    """Records are .yaml/.yml/.md files not hidden or underscored anywhere in their path."""
+    if any(part.startswith(("_", ".")) for part in rel.parts):
+        return False
+    return rel.suffix in {".yaml", ".yml", ".md"} and rel.as_posix() != "site.yaml"
+
+
+def find_files(content_dir: Path) -> list[Path]:
+    """Record files under content/, sorted, without following symlinks out of it."""
+    root = content_dir.resolve()
+    found = []
+    for path in sorted(content_dir.rglob("*")):
+        rel = path.relative_to(content_dir)
+        if not path.is_file() or not is_content_file(rel):
+            continue
+        if not path.resolve().is_relative_to(root):
+            continue  # a symlink pointing out of content/ is not content
+        found.append(path)
+    return found
+
+
+def decode(data: bytes, where: str, problems: Problems) -> str | None:
+    """UTF-8 (a BOM is fine); anything else is an error saying how to convert."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        guess = _guess_encoding(data)
+        problems.error(
+            Location(where, line, col),
+            "",
+            f"文件不是 UTF-8 编码（看起来是 {guess}）。请用记事本“另存为”选择 UTF-8，"
+            f"或运行 iconv -f {guess} -t UTF-8 原文件 > 新文件",
+            f"file is not UTF-8 (looks like {guess}); re-save it as UTF-8, "
+            f"e.g. iconv -f {guess} -t UTF-8 old > new",
+        )
+        return None
+
+
+def _guess_encoding(data: bytes) -> str:
+    for name in ("gb18030", "big5", "utf-16"):
+        try:
+            data.decode(name)
+        except UnicodeDecodeError:
+            continue
+        return "GBK" if name == "gb18030" else name.upper()
+    return "未知编码"
+
+
+def check_tabs(text: str, where: str, problems: Problems, first_line: int = 1) -> bool:
+    """YAML forbids tabs in indentation; say where, before the parser gives a vaguer message."""
+    ok = True
+    for n, line in enumerate(text.split("\n")):
+        stripped = line.lstrip(" ")
+        if stripped.startswith("\t"):
+            problems.error(
+                Location(where, first_line + n, len(line) - len(stripped) + 1),
+                "",
+                "缩进里有制表符（Tab），YAML 只允许用空格缩进",
+                "tab character in indentation; YAML allows only spaces",
+            )
+            ok = False
+    return ok
+
+
+def parse_yaml(text: str, where: str, problems: Problems, line_offset: int = 0) -> Node | None:
+    """Parse one YAML document into a Node tree; every problem becomes an error with a location."""
+    if not check_tabs(text, where, problems, 1 + line_offset):
+        return None
+    try:
+        tree = yaml.compose(text, Loader=_TextLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (0, 0)
+        detail = f"{exc.context or ''} {exc.problem or ''}".strip()
+        problems.error(
+            Location(where, line, col), "", f"YAML 格式错误：{detail}", f"YAML syntax error: {detail}"
+        )
+        return None
+    except yaml.YAMLError as exc:
+        problems.error(Location(where), "", f"YAML 格式错误：{exc}", f"YAML syntax error: {exc}")
+        return None
+    if tree is None:
+        return Node({}, Location(where, 1 + line_offset, 1))
+    return _Converter(where, problems, line_offset).convert(tree)
+
+
+class _Converter:
+    """Turns composed YAML nodes into Nodes, refusing aliases, tags and duplicate keys."""
+
+    def __init__(self, where: str, problems: Problems, line_offset: int):
+        self.where = where
+        self.problems = problems
+        self.offset = line_offset
+        self.seen: set[int] = set()
+        self.count = 0
+
+    def loc(self, node: yaml.Node) -> Location:
+        return Location(self.where, node.start_mark.line + 1 + self.offset, node.start_mark.column + 1)
+
+    def convert(self, node: yaml.Node) -> Node | None:
+        self.count += 1
+        if id(node) in self.seen or self.count > MAX_NODES:
+            self.problems.error(
+                self.loc(node),
+                "",
+                "不支持 YAML 锚点和别名（& 和 *），请把内容直接写出来",
+                "YAML anchors and aliases (& and *) are not supported; write the content out",
+            )
+            return None
+        self.seen.add(id(node))
+        if node.tag not in PLAIN_TAGS:
+            self.problems.error(
+                self.loc(node),
+                "",
+                f"不支持的 YAML 标签 {node.tag}（出于安全不会执行或转换）",
+                f"unsupported YAML tag {node.tag} (never executed)",
+            )
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            plain = node.style is None
+            value = None if plain and node.value in NULLS else node.value
+            return Node(value, self.loc(node), quoted=not plain)
+        if isinstance(node, yaml.SequenceNode):
+            items = [self.convert(item) for item in node.value]
+            return Node([i for i in items if i is not None], self.loc(node))
+        return self._mapping(node)
+
+    def _mapping(self, node: yaml.MappingNode) -> Node | None:
+        result: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in PLAIN_TAGS:
+                self.problems.error(self.loc(key_node), "", "字段名必须是普通文字", "keys must be plain text")
+                continue
+            key = key_node.value
+            if key in result:
+                first = result[key].where
+                self.problems.error(
+                    self.loc(key_node),
+                    key,
+                    f"字段重复（第 {first.line} 行已经写过）",
+                    f"duplicate key (already at line {first.line})",
+                )
+                continue
+            value = self.convert(value_node)
+            if value is not None:
+                value.key_loc = self.loc(key_node)
+                result[key] = value
+        return Node(result, self.loc(node))
+
+
+def split_front_matter(text: str, where: str, problems: Problems) -> tuple[str, str, int] | None:
+    """Split `---` front matter from a Markdown body: (yaml, body, body's first line)."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        problems.error(
+            Location(where, 1, 1),
+            "",
+            "Markdown 文件应以 --- 开头的 YAML 信息块开始（type、title 等）",
+            "a Markdown record must start with a --- front-matter block",
+        )
+        return None
+    for n in range(1, len(lines)):
+        if lines[n].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:n]), "\n".join(lines[n + 1 :]), n + 2
+    problems.error(
+        Location(where, 1, 1), "", "YAML 信息块没有结束的 --- 行", "front matter has no closing --- line"
+    )
+    return None
+
+
+def load_file(path: Path, rel: str, problems: Problems) -> RawRecord | None:
+    """Read one record file."""
+    text = decode(path.read_bytes(), rel, problems)
+    if text is None:
+        return None
+    text = text.replace("\r\n", "\n")
+    if path.suffix == ".md":
+        parts = split_front_matter(text, rel, problems)
+        if parts is None:
+            return None
+        front, body, body_line = parts
+        root = parse_yaml(front, rel, problems, line_offset=1)
+        if root is None:
+            return None
+        return RawRecord(rel, root, body, body_line)
+    root = parse_yaml(text, rel, problems)
+    return RawRecord(rel, root) if root is not None else None
+
+
+def load_content(project: Path) -> LoadResult:
+    """Every record file under project/content, parsed."""
+    content = project / "content"
+    result = LoadResult()
+    for path in find_files(content):
+        rel = path.relative_to(project).as_posix()
+        raw = load_file(path, rel, result.problems)
+        if raw is None:
+            continue
+        if not isinstance(raw.root.value, dict):
+            result.problems.error(
+                raw.root.loc, "", "记录应是“字段: 值”的映射", "a record must be a mapping of fields"
+            )
+            continue
+        result.records.append(raw)
+    return result

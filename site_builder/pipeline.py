@@ -1,0 +1,121 @@
+"""check() and build(): a short, flat list of stage calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalog import Catalog, build_catalog
+from .config import SiteConfig, load_config
+from .errors import ContentErrors, Problems, SanwuError
+from .load import load_content
+from .project import View, project_catalog
+from .records import AUDIENCES
+from .render.data import data_paths, record_csv, record_json, robots, sitemap
+from .render.html import SiteContext, make_env, render_pages
+from .write import clean_debris, staged, write_files
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+@dataclass
+class Checked:
+    """The content, validated."""
+
+    site: SiteConfig
+    catalog: Catalog
+    problems: Problems
+
+
+@dataclass
+class Built:
+    """What a build wrote."""
+
+    as_of: dt.date
+    outputs: dict[str, int] = field(default_factory=dict)  # audience -> number of files
+    problems: Problems = field(default_factory=Problems)
+
+
+def check(project: Path) -> Checked:
+    """Load and validate everything; every problem of every file is collected."""
+    problems = Problems()
+    if not (project / "content").is_dir():
+        raise SanwuError(f"找不到 content/ 文件夹（在 {project} 中）；新建站点请用 sanwu init")
+    site = load_config(project, problems)
+    loaded = load_content(project)
+    problems.extend(loaded.problems)
+    catalog = build_catalog(loaded.records, project, site, problems)
+    return Checked(site, catalog, problems)
+
+
+def resolve_as_of(as_of: dt.date | None, site: SiteConfig) -> dt.date:
+    """--as-of, else SOURCE_DATE_EPOCH, else today in the site's time zone."""
+    if as_of:
+        return as_of
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        except (ValueError, OverflowError):
+            raise SanwuError(f"SOURCE_DATE_EPOCH 应为整数秒，得到 {epoch!r}") from None
+    return site.today()
+
+
+def build(
+    project: Path,
+    audiences: list[str],
+    as_of: dt.date | None = None,
+    drafts: bool = False,
+    strict: bool = False,
+) -> Built:
+    """Validate, project per audience, render, and swap each audience's output in atomically."""
+    checked = check(project)
+    errors = checked.problems.errors(strict)
+    if errors:
+        raise ContentErrors(errors)
+    day = resolve_as_of(as_of, checked.site)
+    output = project / "output"
+    clean_debris(output)
+    env = make_env(project)
+    built = Built(day, problems=checked.problems)
+    for audience in audiences:
+        views = project_catalog(checked.catalog, audience, day, drafts, checked.site)
+        ctx = SiteContext(checked.site, audience, day, views)
+        files = render_pages(env, ctx)
+        files.update(render_data(views))
+        files.update(render_extras(project, checked, ctx, list(files)))
+        with staged(output, audience) as staging:
+            write_files(staging, files)
+        built.outputs[audience] = len(files)
+    return built
+
+
+def render_data(views: list[View]) -> dict[str, bytes]:
+    """JSON and CSV downloads for every record page."""
+    files = {}
+    for view in views:
+        paths = data_paths(view)
+        files[paths["json"]] = record_json(view)
+        if "csv" in paths:
+            files[paths["csv"]] = record_csv(view)
+    return files
+
+
+def render_extras(project: Path, checked: Checked, ctx: SiteContext, pages: list[str]) -> dict[str, bytes]:
+    """Stylesheet, attachments of visible records, robots.txt and (public only) the sitemap."""
+    files = {f"static/{p.name}": p.read_bytes() for p in sorted(STATIC.glob("*")) if p.is_file()}
+    for view in ctx.views:
+        for name in view.data.get("attachments", []):
+            files[f"files/{name}"] = (project / "content" / name).read_bytes()
+    public = ctx.audience == "public"
+    files["robots.txt"] = robots(public, checked.site.base_url)
+    if public and checked.site.base_url:
+        files["sitemap.xml"] = sitemap(checked.site.base_url, [p for p in pages if p.endswith(".html")])
+    return files
+
+
+def expand_audiences(choice: str) -> list[str]:
+    """--audience all means every audience."""
+    return list(AUDIENCES) if choice == "all" else [choice]

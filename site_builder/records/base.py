@@ -1,0 +1,200 @@
+"""What every record has, and the interface a record type implements."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Location, Problems
+from ..schema import (
+    F,
+    INVALID,
+    Choice,
+    Date,
+    ListOf,
+    Names,
+    Obj,
+    Period,
+    PeriodKind,
+    Text,
+)
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from ..config import SiteConfig
+
+AUDIENCES = ("public", "party", "committee")
+AUDIENCE_LABEL = {"public": "向社会公开", "party": "党内公开", "committee": "限党组织委员/经办人"}
+STATUSES = ("draft", "reviewed", "approved", "withdrawn")
+PUBLISHED = ("approved", "withdrawn")
+AREAS = {"party": "党务", "residents": "居务", "finance": "财务", "teams": "队伍", "registers": "台帐"}
+
+
+def audience_rank(audience: str) -> int:
+    """public < party < committee."""
+    return AUDIENCES.index(audience)
+
+
+NOTICE_PERIOD = Obj(
+    {"from": F(Date(), True, "公示开始日期（含）"), "to": F(Date(), True, "公示结束日期（含）")}
+)
+
+COMMON: dict[str, F] = {
+    "type": F(Text(), True, "记录类型"),
+    "title": F(Text(), True, "标题"),
+    "id": F(Text(), doc="网址和审计记录使用的编号，默认取文件路径（中文转拼音）"),
+    "audience": F(Choice(*AUDIENCES), doc="公开范围：public 向社会公开 / party 党内公开 / committee 限委员"),
+    "status": F(Choice(*STATUSES), doc="draft 草稿 / reviewed 已审核 / approved 已审批 / withdrawn 已撤回"),
+    "prepared_by": F(Names(), doc="经办人"),
+    "reviewed_by": F(Names(), doc="审核人（含保密审查）"),
+    "approved_by": F(Names(), doc="审批人"),
+    "approved_on": F(Date(), doc="审批日期"),
+    "published_on": F(Date(), doc="公开日期，默认为审批日期；晚于今天表示定时公开"),
+    "period": F(PeriodKind(), doc="所属期间：2026、2026-H2、2026-Q4 或 2026-11"),
+    "notice_period": F(NOTICE_PERIOD, doc="公示期 {from: 日期, to: 日期}"),
+    "change_reason": F(Text(), doc="已公开记录修改或撤回的原因"),
+    "tags": F(ListOf(Text()), doc="标签"),
+    "attachments": F(ListOf(Text()), doc="附件（content/ 下的文件路径）"),
+}
+
+
+@dataclass
+class Record:
+    """A validated record: typed data plus where each field was written."""
+
+    rtype: RecordType
+    path: str
+    id: str
+    data: dict[str, Any]
+    locs: dict[str, Location]
+    body: str | None = None
+    body_line: int = 0
+    valid: bool = True
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """A field's value, or default when missing or invalid."""
+        value = self.data.get(name, default)
+        return default if value is INVALID else value
+
+    @property
+    def title(self) -> str:
+        return str(self.get("title", self.id))
+
+    @property
+    def status(self) -> str:
+        return str(self.get("status", "draft"))
+
+    @property
+    def audience(self) -> str:
+        return str(self.get("audience", self.rtype.default_audience))
+
+    @property
+    def area(self) -> str:
+        return str(self.get("area") or self.rtype.area)
+
+    @property
+    def period(self) -> Period | None:
+        return self.get("period")
+
+    @property
+    def published_on(self) -> dt.date | None:
+        return self.get("published_on") or self.get("approved_on")
+
+    @property
+    def published(self) -> bool:
+        return self.status in PUBLISHED
+
+    def loc(self, path: str = "") -> Location:
+        """The location of a field path, or of its nearest written parent."""
+        while path:
+            if path in self.locs:
+                return self.locs[path]
+            path = path.rpartition(".")[0] if "." in path else path.rpartition("[")[0]
+        return Location(self.path, 1, 1)
+
+    def error(self, problems: Problems, path: str, zh: str, en: str) -> None:
+        """Report an error at a field of this record."""
+        problems.error(self.loc(path), path, zh, en)
+
+    def finding(self, problems: Problems, path: str, zh: str, en: str) -> None:
+        """Report a compliance finding at a field of this record."""
+        problems.finding(self.loc(path), path, zh, en)
+
+
+def notice_state(notice_period: dict[str, dt.date] | None, as_of: dt.date) -> str | None:
+    """未开始 / 公示中 / 已结束 for a 公示 period."""
+    if not notice_period:
+        return None
+    if as_of < notice_period["from"]:
+        return "未开始"
+    return "公示中" if as_of <= notice_period["to"] else "已结束"
+
+
+@dataclass
+class Column:
+    """A column of a record's main table, for HTML, CSV and PDF alike."""
+
+    key: str
+    label: str
+    kind: str = "text"  # text | money | date | number | names
+
+
+class RecordType:
+    """A content type: its fields, rules, projection per audience and templates.
+
+    Subclasses set the class attributes and override the hooks they need.
+    """
+
+    name = ""
+    label = ""
+    area = "residents"
+    default_audience = "public"
+    never_public = False
+    markdown = False  # .md with a Markdown body
+    printable = True  # gets a PDF notice
+    fields: dict[str, F] = {}
+    list_keys: dict[str, str | tuple[str, ...]] = {}  # natural keys for list items (audit diffs)
+    table: str | None = None  # the list field exported as CSV
+    columns: list[Column] = []
+    example = ""  # a commented record for `sanwu new`
+
+    @property
+    def schema(self) -> Obj:
+        """Common fields plus this type's."""
+        return Obj({**COMMON, **self.fields}, self.name)
+
+    @property
+    def template(self) -> str:
+        return f"types/{self.name}.html"
+
+    def check(self, rec: Record, problems: Problems, site: SiteConfig) -> None:
+        """Rules on one record (errors and findings)."""
+
+    def check_all(self, recs: list[Record], catalog: Catalog, problems: Problems) -> None:
+        """Rules across all records of this type."""
+
+    def project(self, data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig) -> dict[str, Any]:
+        """The data this audience may see; the default hides nothing."""
+        return copy.deepcopy(data)
+
+    def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
+        """Derived figures for the page, from projected data (peers: this audience's records of the type)."""
+        return {}
+
+
+@dataclass
+class TypeRegistry:
+    """All record types by name."""
+
+    types: dict[str, RecordType] = field(default_factory=dict)
+
+    def add(self, rtype: RecordType) -> None:
+        self.types[rtype.name] = rtype
+
+    def get(self, name: str) -> RecordType | None:
+        return self.types.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self.types)

@@ -1,0 +1,51 @@
+"""Small inline SVG bar charts: no JavaScript, no external resources, deterministic."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from html import escape
+
+COLORS = ["#b71c1c", "#1e5aa8", "#2e7d32", "#6a4c93"]  # AA contrast on white
+
+
+def _fmt(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def bar_chart(title: str, labels: list[str], series: list[tuple[str, list[Decimal]]]) -> str:
+    """Grouped horizontal bars, one group per label; returns SVG markup (all text escaped)."""
+    if not labels:
+        return ""
+    top = max((v for _, values in series for v in values), default=Decimal(0)) or Decimal(1)
+    bar_h, gap, label_w, width = 14, 10, 120, 640
+    group_h = bar_h * len(series) + gap
+    legend_h = 24
+    height = legend_h + group_h * len(labels) + 10
+    plot_w = width - label_w - 110
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>'
+    ]
+    for i, (name, _) in enumerate(series):
+        x = label_w + i * 110
+        parts.append(
+            f'<rect x="{x}" y="4" width="12" height="12" fill="{COLORS[i % len(COLORS)]}"/>'
+            f'<text x="{x + 16}" y="15" font-size="13">{escape(name)}</text>'
+        )
+    for g, label in enumerate(labels):
+        y0 = legend_h + g * group_h
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y0 + group_h / 2}" font-size="13" text-anchor="end" '
+            f'dominant-baseline="middle">{escape(label)}</text>'
+        )
+        for i, (_, values) in enumerate(series):
+            value = values[g]
+            w = int(plot_w * float(max(value, Decimal(0)) / top)) if value else 0
+            y = y0 + i * bar_h
+            parts.append(
+                f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h - 2}" '
+                f'fill="{COLORS[i % len(COLORS)]}"/>'
+                f'<text x="{label_w + w + 4}" y="{y + bar_h - 4}" font-size="11">{_fmt(value)}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,243 @@
+"""finance-ledger — 财务收支明细公示."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..cnrules import rmb_upper
+from ..errors import Problems
+from ..schema import F, Date, ListOf, Money, Names, Obj, PeriodKind, Text
+from .base import Column, Record, RecordType
+from .charts import bar_chart
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from ..config import SiteConfig
+
+ZERO = Decimal("0.00")
+
+ENTRY = Obj(
+    {
+        "date": F(Date(), True, "日期"),
+        "voucher": F(Text(), True, "凭证号（按文字保存，007 不会变成 7）"),
+        "summary": F(Text(), True, "摘要"),
+        "category": F(Text(), doc="类别"),
+        "income": F(Money(), doc="收入金额（元，最多两位小数）"),
+        "expense": F(Money(), doc="支出金额（元，最多两位小数）"),
+        "handler": F(Names(), doc="经手人"),
+        "approver": F(Names(), doc="审批人"),
+        "note": F(Text(), doc="备注"),
+    }
+)
+
+
+def plain(amount: Decimal) -> str:
+    """An amount as written in error messages: 31640.00."""
+    return f"{amount:.2f}"
+
+
+class FinanceLedger(RecordType):
+    """Income and expense of one account for one period, with balances that must add up."""
+
+    name = "finance-ledger"
+    label = "财务收支明细公示"
+    area = "finance"
+    fields = {
+        "account": F(Text(), True, "账户（连续性按账户检查），如 党建经费"),
+        "period": F(PeriodKind(), True, "期间，如 2026-11"),
+        "opening_balance": F(Money(allow_negative=True), True, "期初余额"),
+        "entries": F(ListOf(ENTRY), True, "收支明细"),
+        "closing_balance": F(Money(allow_negative=True), True, "期末余额"),
+        "reviewed_by": F(Names(), doc="民主理财小组 / 居务监督委员会审核人，至少一人"),
+    }
+    list_keys = {"entries": "voucher"}
+    table = "entries"
+    columns = [
+        Column("date", "日期", "date"),
+        Column("voucher", "凭证号"),
+        Column("summary", "摘要"),
+        Column("category", "类别"),
+        Column("income", "收入（元）", "money"),
+        Column("expense", "支出（元）", "money"),
+        Column("balance", "余额（元）", "money"),
+        Column("handler", "经手人", "names"),
+        Column("approver", "审批人", "names"),
+    ]
+    example = """\
+# 财务收支明细公示：每个账户每个期间一个文件。金额写到分，最多两位小数。
+type: finance-ledger
+title: 某某社区党建经费2026年11月收支明细公示
+account: 党建经费                 # 账户：连续性按账户检查
+period: 2026-11                  # 期间：2026-11（月）、2026-Q4（季）
+opening_balance: 12500.00        # 期初余额 = 上一期的期末余额
+entries:                         # 每条明细只填 income（收入）或 expense（支出）之一
+  - {date: 2026-11-03, voucher: "2026-11-001", summary: 购买党员学习资料, category: 学习教育, expense: 860.00, handler: 李四, approver: 王芳}
+  - {date: 2026-11-05, voucher: "2026-11-002", summary: 街道拨付党建经费, category: 上级拨款, income: 20000.00, handler: 李四}
+closing_balance: 31640.00        # 期末余额 = 期初 + 收入合计 − 支出合计
+prepared_by: 李四                 # 经办
+reviewed_by: [张三, 赵六]          # 民主理财小组审核，至少一人
+approved_by: 王芳                 # 审批
+approved_on: 2026-12-03
+status: draft                    # 审批后改为 approved
+"""
+
+    def check(self, rec: Record, problems: Problems, site: SiteConfig) -> None:
+        """Entries, dates, arithmetic and reviewers."""
+        period = rec.get("period")
+        income = expense = ZERO
+        for i, entry in enumerate(rec.get("entries", []), 1):
+            if not isinstance(entry, dict):
+                continue
+            path = f"entries[{i}]"
+            amounts = [k for k in ("income", "expense") if entry.get(k) is not None]
+            if len(amounts) != 1:
+                rec.error(
+                    problems,
+                    path,
+                    "每条明细应且只应填写 income（收入）或 expense（支出）之一",
+                    "each entry needs exactly one of income or expense",
+                )
+            for key in amounts:
+                value = entry[key]
+                if isinstance(value, Decimal) and value <= 0:
+                    rec.error(problems, f"{path}.{key}", "金额应大于 0", "amount must be greater than 0")
+            if isinstance(entry.get("income"), Decimal):
+                income += entry["income"]
+            if isinstance(entry.get("expense"), Decimal):
+                expense += entry["expense"]
+            day = entry.get("date")
+            if period and hasattr(day, "year") and not period.contains(day):
+                rec.error(
+                    problems,
+                    f"{path}.date",
+                    f"日期 {day} 不在期间 {period.label}内",
+                    f"date {day} is outside the period {period.key}",
+                )
+        self._check_balance(rec, income, expense, problems)
+        if not rec.get("reviewed_by"):
+            rec.error(
+                problems,
+                "reviewed_by",
+                "缺少审核人：民主理财小组或居务监督委员会至少一人",
+                "no reviewer: at least one member of the finance group or supervision committee",
+            )
+
+    def _check_balance(self, rec: Record, income: Decimal, expense: Decimal, problems: Problems) -> None:
+        opening, closing = rec.get("opening_balance"), rec.get("closing_balance")
+        if not isinstance(opening, Decimal) or not isinstance(closing, Decimal) or not rec.valid:
+            return
+        expected = opening + income - expense
+        if closing != expected:
+            rec.error(
+                problems,
+                "closing_balance",
+                f"期末余额应为 {plain(expected)}（期初 {plain(opening)} + 收入 {plain(income)} − 支出 "
+                f"{plain(expense)}），填写的是 {plain(closing)}",
+                f"closing balance should be {plain(expected)} (opening {plain(opening)} + income "
+                f"{plain(income)} − expense {plain(expense)}), got {plain(closing)}",
+            )
+
+    def check_all(self, recs: list[Record], catalog: Catalog, problems: Problems) -> None:
+        """Per account: unique periods and vouchers, continuity, and gap months."""
+        by_account: dict[str, list[Record]] = defaultdict(list)
+        for rec in recs:
+            if rec.get("account") and rec.get("period"):
+                by_account[rec.get("account")].append(rec)
+        for account, items in sorted(by_account.items()):
+            self._check_account(account, sorted(items, key=lambda r: r.get("period")), problems)
+
+    def _check_account(self, account: str, items: list[Record], problems: Problems) -> None:
+        seen_periods: dict[str, Record] = {}
+        vouchers: dict[str, tuple[Record, int]] = {}
+        for rec in items:
+            key = rec.get("period").key
+            if key in seen_periods:
+                rec.error(
+                    problems,
+                    "period",
+                    f"账户“{account}”的 {rec.get('period').label} 已有记录 {seen_periods[key].path}",
+                    f"account {account!r} already has a record for {key}: {seen_periods[key].path}",
+                )
+            seen_periods[key] = rec
+            for i, entry in enumerate(rec.get("entries", []), 1):
+                voucher = entry.get("voucher") if isinstance(entry, dict) else None
+                if not isinstance(voucher, str):
+                    continue
+                if voucher in vouchers:
+                    other, n = vouchers[voucher]
+                    rec.error(
+                        problems,
+                        f"entries[{i}].voucher",
+                        f"凭证号 {voucher} 在账户“{account}”中重复（{other.path} 的 entries[{n}]）",
+                        f"voucher {voucher} is used twice in account {account!r} ({other.path} entries[{n}])",
+                    )
+                else:
+                    vouchers[voucher] = (rec, i)
+        for earlier, rec in zip(items, items[1:]):
+            previous = rec.get("period").previous()
+            if earlier.get("period") == previous:
+                self._check_continuity(earlier, rec, problems)
+            elif earlier.get("period").key != rec.get("period").key:
+                rec.finding(
+                    problems,
+                    "period",
+                    f"账户“{account}”缺少 {previous.label} 的收支公示（上一期是 {earlier.get('period').label}）",
+                    f"account {account!r} has no ledger for {previous.key} (last one: {earlier.get('period').key})",
+                )
+
+    def _check_continuity(self, earlier: Record, rec: Record, problems: Problems) -> None:
+        closing, opening = earlier.get("closing_balance"), rec.get("opening_balance")
+        if isinstance(closing, Decimal) and isinstance(opening, Decimal) and closing != opening:
+            rec.error(
+                problems,
+                "opening_balance",
+                f"期初余额应等于上期（{earlier.get('period').label}，{earlier.path}）的期末余额 {plain(closing)}，"
+                f"填写的是 {plain(opening)}",
+                f"opening balance should equal the previous period's closing balance {plain(closing)} "
+                f"({earlier.path}), got {plain(opening)}",
+            )
+
+    def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
+        """Running balance, totals in figures and 大写, totals by category, charts."""
+        balance = data["opening_balance"]
+        rows = []
+        income = expense = ZERO
+        by_category: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"income": ZERO, "expense": ZERO})
+        for entry in data["entries"]:
+            inc, exp = entry.get("income") or ZERO, entry.get("expense") or ZERO
+            balance += inc - exp
+            income += inc
+            expense += exp
+            cat = by_category[entry.get("category") or "未分类"]
+            cat["income"] += inc
+            cat["expense"] += exp
+            rows.append({**entry, "balance": balance})
+        categories = sorted(by_category.items(), key=lambda kv: (-(kv[1]["income"] + kv[1]["expense"]), kv[0]))
+        same_account = sorted(
+            (p for p in peers if p.get("account") == data.get("account")), key=lambda p: p["period"]
+        )
+        return {
+            "rows": rows,
+            "income": income,
+            "expense": expense,
+            "income_upper": rmb_upper(income),
+            "expense_upper": rmb_upper(expense),
+            "closing_upper": rmb_upper(data["closing_balance"]),
+            "categories": categories,
+            "category_chart": bar_chart(
+                "按类别的收入与支出",
+                [name for name, _ in categories],
+                [("收入", [v["income"] for _, v in categories]), ("支出", [v["expense"] for _, v in categories])],
+            ),
+            "trend_chart": bar_chart(
+                f"{data.get('account')}各期收支与期末余额",
+                [p["period"].label for p in same_account],
+                [
+                    ("收入", [sum((e.get("income") or ZERO for e in p["entries"]), ZERO) for p in same_account]),
+                    ("支出", [sum((e.get("expense") or ZERO for e in p["entries"]), ZERO) for p in same_account]),
+                    ("期末余额", [p["closing_balance"] for p in same_account]),
+                ],
+            ),
+        }

@@ -1,0 +1,1 @@
+"""Renderers: HTML pages, data files, feeds, PDFs — all from projected Views."""

@@ -1,0 +1,75 @@
+"""Data downloads (JSON, and CSV that Excel opens), sitemap and robots.txt."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from typing import Any
+from xml.sax.saxutils import escape
+
+from ..project import View
+from ..schema import to_plain
+
+
+def data_paths(view: View) -> dict[str, str]:
+    """Where a record's data files go."""
+    paths = {"json": f"data/{view.id}.json"}
+    if view.rtype.table:
+        paths["csv"] = f"data/{view.id}.csv"
+    return paths
+
+
+def record_json(view: View) -> bytes:
+    """The record as this audience sees it, as JSON."""
+    doc: dict[str, Any] = {
+        "id": view.id,
+        "type": view.rtype.name,
+        "title": view.title,
+        "audience": view.audience,
+        "status": view.status,
+        "published_on": to_plain(view.published_on),
+        "data": to_plain({k: v for k, v in view.data.items() if k not in ("id", "title", "type")}),
+    }
+    if view.body is not None:
+        doc["body"] = view.body
+    return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def cell(value: Any, kind: str) -> str:
+    """A CSV cell: plain numbers so Excel can add them up."""
+    if value is None:
+        return ""
+    if kind == "names" and isinstance(value, list):
+        return "、".join(value)
+    if isinstance(value, Decimal):
+        return f"{value:.2f}" if kind == "money" else str(value)
+    return str(to_plain(value))
+
+
+def record_csv(view: View) -> bytes:
+    """The record's main table in UTF-8 with BOM (Excel detects the encoding)."""
+    rows = view.extra.get("rows") or view.data.get(view.rtype.table or "", [])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([c.label for c in view.rtype.columns])
+    for row in rows:
+        writer.writerow([cell(row.get(c.key), c.kind) for c in view.rtype.columns])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def sitemap(base_url: str, paths: list[str]) -> bytes:
+    """sitemap.xml of the public build."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    lines += [f"  <url><loc>{escape(base_url + p)}</loc></url>" for p in sorted(paths)]
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def robots(public: bool, base_url: str) -> bytes:
+    """Public builds invite crawlers; party and committee builds turn them away."""
+    if not public:
+        return b"User-agent: *\nDisallow: /\n"
+    tail = f"Sitemap: {base_url}sitemap.xml\n" if base_url else ""
+    return f"User-agent: *\nAllow: /\n{tail}".encode()

@@ -1,0 +1,145 @@
+"""HTML pages from projected Views: home, areas, periods, records; every link relative."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from ..cnrules import format_date_cn, format_money, rmb_upper
+from ..config import SiteConfig
+from ..errors import SanwuError
+from ..project import View
+from ..records import AREAS
+from ..records.base import AUDIENCE_LABEL
+from .markdown import render_markdown
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+BUILD_LABEL = {"public": "", "party": "党内版", "committee": "委员版"}
+
+
+@dataclass
+class SiteContext:
+    """What every page of one audience's build shares."""
+
+    site: SiteConfig
+    audience: str
+    as_of: dt.date
+    views: list[View]
+    audit_head: str | None = None
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    pdfs: dict[str, str] = field(default_factory=dict)  # record id -> pdf path
+
+    def page_of(self, view: View) -> str:
+        """A record page's path inside the build."""
+        return f"r/{view.id}.html"
+
+
+def make_env(project: Path) -> jinja2.Environment:
+    """Project templates/ first (overrides), then the built-in ones; autoescape on."""
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader(str(project / "templates")), jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))]
+        ),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        date_cn=lambda d: format_date_cn(d) if d else "",
+        money=lambda v: format_money(v) if isinstance(v, Decimal) else ("" if v is None else v),
+        upper=lambda v: rmb_upper(v) if isinstance(v, Decimal) else "",
+        names=lambda v: "、".join(v) if isinstance(v, list) else ("" if v is None else v),
+        markdown=lambda text: Markup(render_markdown(text or "")),
+    )
+    env.globals.update(AREAS=AREAS, AUDIENCE_LABEL=AUDIENCE_LABEL)
+    return env
+
+
+def relative(page: str, target: str) -> str:
+    """A link from one page to another path of the same build."""
+    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+
+
+def render_pages(env: jinja2.Environment, ctx: SiteContext) -> dict[str, bytes]:
+    """Every HTML page of the build, by path."""
+    pages: dict[str, bytes] = {}
+
+    def render(path: str, template: str, **extra: Any) -> None:
+        pages[path] = render_template(env, template, path, ctx, **extra).encode("utf-8")
+
+    published = [v for v in ctx.views if not v.draft]
+    by_area: dict[str, list[View]] = defaultdict(list)
+    by_period: dict[str, list[View]] = defaultdict(list)
+    for view in ctx.views:
+        by_area[view.area].append(view)
+        if view.period:
+            by_period[view.period.key].append(view)
+    periods = sorted(by_period, reverse=True)
+    noticing = sorted(
+        (v for v in published if v.notice_state == "公示中"), key=lambda v: (v.notice_period["to"], v.id)  # type: ignore[index]
+    )
+    render(
+        "index.html",
+        "index.html",
+        noticing=noticing,
+        latest={area: newest(by_area.get(area, []))[:5] for area in AREAS},
+        periods=periods,
+    )
+    for area, label in AREAS.items():
+        groups = group_by_period(by_area.get(area, []))
+        render(f"area/{area}.html", "area.html", area=area, label=label, groups=groups)
+    for key in periods:
+        views = by_period[key]
+        render(
+            f"period/{key}.html",
+            "period.html",
+            period=views[0].period,
+            by_area={a: newest([v for v in views if v.area == a]) for a in AREAS},
+        )
+    for view in ctx.views:
+        render(ctx.page_of(view), "record.html", view=view, history=ctx.history.get(view.id, []))
+    render("changes.html", "changes.html", changes=ctx.changes)
+    return pages
+
+
+def render_template(env: jinja2.Environment, template: str, path: str, ctx: SiteContext, **extra: Any) -> str:
+    """Render one page; a broken (user-overridden) template is a clear error, not a traceback."""
+    try:
+        return env.get_template(template).render(
+            ctx=ctx,
+            site=ctx.site,
+            audience=ctx.audience,
+            build_label=BUILD_LABEL[ctx.audience],
+            as_of=ctx.as_of,
+            url=lambda target: relative(path, target),
+            page_path=path,
+            **extra,
+        )
+    except jinja2.TemplateSyntaxError as exc:
+        raise SanwuError(f"模板 {exc.filename or exc.name}:{exc.lineno} 有语法错误：{exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise SanwuError(f"渲染 {path} 时模板 {template} 出错：{exc}") from None
+
+
+def newest(views: list[View]) -> list[View]:
+    """Most recently published first."""
+    return sorted(views, key=lambda v: (v.published_on or dt.date.min, v.id), reverse=True)
+
+
+def group_by_period(views: list[View]) -> list[tuple[str, list[View]]]:
+    """Views grouped by period label, newest period first."""
+    groups: dict[Any, list[View]] = defaultdict(list)
+    for view in views:
+        groups[view.period].append(view)
+    ordered = sorted(groups, key=lambda p: (p is not None, p.start if p else dt.date.min, p.key if p else ""), reverse=True)
+    return [(p.label if p else "其他", newest(groups[p])) for p in ordered]

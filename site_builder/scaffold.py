@@ -1,0 +1,69 @@
+"""`sanwu init` and `sanwu new`: files for people to fill in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import SanwuError
+from .records import TYPES
+
+SITE_YAML = """\
+# 站点配置：每份公告的落款、监督电话和网址都从这里来。
+community: {community}
+org: 中共{community}委员会                 # 发布单位
+parent_org: 某某街道党工委
+base_url: https://example.org/site/        # 网站地址（二维码、订阅、站点地图用）
+supervision_phone: "0000-0000000"          # 监督电话，请加引号
+address: {community}党群服务中心
+timezone: Asia/Shanghai
+"""
+
+WELCOME = """\
+---
+type: notice
+title: {community}三务公开网站开通
+area: residents
+prepared_by: 经办人
+reviewed_by: 审核人
+approved_by: 审批人
+approved_on: 2026-01-01
+status: approved
+---
+
+本网站公开{community}的党务、居务和财务信息。如有疑问，请拨打监督电话。
+"""
+
+
+def init_site(directory: Path, community: str) -> list[Path]:
+    """Create content/, templates/ and .gitignore for a new community; never overwrite."""
+    content = directory / "content"
+    if (content / "site.yaml").exists():
+        raise SanwuError(f"{content / 'site.yaml'} 已存在，不会覆盖")
+    files = {
+        content / "site.yaml": SITE_YAML.format(community=community),
+        content / "notices" / "welcome.md": WELCOME.format(community=community),
+        directory / "templates" / ".gitkeep": "",
+        directory / ".gitignore": "output/\n",
+    }
+    created = []
+    for path, text in files.items():
+        if path.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        created.append(path)
+    return created
+
+
+def new_record(project: Path, type_name: str, path: Path | None) -> Path:
+    """Write TYPE's commented example to path (default content/new-TYPE.yaml|.md)."""
+    rtype = TYPES.types[type_name]
+    suffix = ".md" if rtype.markdown else ".yaml"
+    target = path if path is not None else project / "content" / f"new-{type_name}{suffix}"
+    if target.suffix != suffix:
+        raise SanwuError(f"{type_name} 记录应保存为 {suffix} 文件，而不是 {target.name}")
+    if target.exists():
+        raise SanwuError(f"{target} 已存在，不会覆盖")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(rtype.example, encoding="utf-8")
+    return target
