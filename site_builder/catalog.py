@@ -10,10 +10,9 @@ from pathlib import Path, PurePosixPath
 from pypinyin import lazy_pinyin
 
 from .config import SiteConfig
-from .errors import Problems
+from .errors import Location, Problems
 from .load import RawRecord
 from .records import TYPES, Record
-from .errors import Location
 from .schema import INVALID, Bad, Choice, Conv, has_invalid
 
 ID_RE = re.compile(r"[a-z0-9_-]+(/[a-z0-9_-]+)*")
@@ -58,7 +57,9 @@ def make_record(raw: RawRecord, problems: Problems) -> Record | None:
         return None
     if rtype.markdown != (raw.body is not None):
         want = ".md（带 --- 信息块的 Markdown）" if rtype.markdown else ".yaml"
-        problems.error(type_node.loc, "type", f"{rtype.name} 记录应写成 {want} 文件", f"{rtype.name} must be a {want} file")
+        problems.error(
+            type_node.loc, "type", f"{rtype.name} 记录应写成 {want} 文件", f"{rtype.name} must be a {want} file"
+        )
         return None
     conv = Conv(problems)
     data = rtype.schema.convert(raw.root, "", conv)
@@ -106,7 +107,12 @@ def check_common(rec: Record, project: Path, problems: Problems) -> None:
     if isinstance(np, dict) and not has_invalid(np) and np["to"] < np["from"]:
         rec.error(problems, "notice_period.to", "公示结束日期早于开始日期", "notice period ends before it starts")
     if rec.status == "withdrawn" and not rec.get("change_reason"):
-        rec.error(problems, "change_reason", "撤回的记录必须填写撤回原因 change_reason", "withdrawn records need a change_reason")
+        rec.error(
+            problems,
+            "change_reason",
+            "撤回的记录必须填写撤回原因 change_reason",
+            "withdrawn records need a change_reason",
+        )
     for i, name in enumerate(rec.get("attachments", []), 1):
         check_attachment(rec, f"attachments[{i}]", name, project, problems)
 
@@ -153,4 +159,3 @@ def build_catalog(raws: list[RawRecord], project: Path, site: SiteConfig, proble
         valid = [r for r in catalog.of_type(name) if r.valid]
         TYPES.types[name].check_all(valid, catalog, problems)
     return catalog
-

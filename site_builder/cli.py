@@ -32,7 +32,9 @@ class DateParam(click.ParamType):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=".", help="站点目录（默认当前目录）")
+@click.option(
+    "-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=".", help="站点目录（默认当前目录）"
+)
 @click.pass_context
 def main(ctx: click.Context, project: Path) -> None:
     """sanwu — 三务公开网站生成器。"""

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import Location, Problems
 from .load import decode, parse_yaml
-from .schema import F, INVALID, Conv, Date, Int, ListOf, Obj, Text
+from .schema import INVALID, Conv, Date, F, Int, ListOf, Obj, Text
 
 # Every numeric rule of the record types, with its default (national rules or the community's own).
 RULES: dict[str, tuple[int, str]] = {

@@ -19,8 +19,17 @@ PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,20
 MAX_NODES = 200_000  # far above any real record; stops pathological documents early
 
 
+class AliasRefused(yaml.MarkedYAMLError):
+    """An alias (*name): refused where it is written, so alias bombs cost nothing."""
+
+
 class _TextLoader(yaml.SafeLoader):
-    """A safe loader that resolves every plain scalar to text."""
+    """A safe loader that resolves every plain scalar to text and refuses aliases."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise AliasRefused(problem="alias", problem_mark=self.peek_event().start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
 _TextLoader.yaml_implicit_resolvers = {}
@@ -98,8 +107,7 @@ def decode(data: bytes, where: str, problems: Problems) -> str | None:
             "",
             f"文件不是 UTF-8 编码（看起来是 {guess}）。请用记事本“另存为”选择 UTF-8，"
             f"或运行 iconv -f {guess} -t UTF-8 原文件 > 新文件",
-            f"file is not UTF-8 (looks like {guess}); re-save it as UTF-8, "
-            f"e.g. iconv -f {guess} -t UTF-8 old > new",
+            f"file is not UTF-8 (looks like {guess}); re-save it as UTF-8, e.g. iconv -f {guess} -t UTF-8 old > new",
         )
         return None
 
@@ -136,13 +144,20 @@ def parse_yaml(text: str, where: str, problems: Problems, line_offset: int = 0) 
         return None
     try:
         tree = yaml.compose(text, Loader=_TextLoader)
+    except AliasRefused as exc:
+        mark = exc.problem_mark
+        problems.error(
+            Location(where, mark.line + 1 + line_offset, mark.column + 1),
+            "",
+            "不支持 YAML 锚点和别名（& 和 *），请把内容直接写出来",
+            "YAML anchors and aliases (& and *) are not supported; write the content out",
+        )
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (0, 0)
-        detail = f"{exc.context or ''} {exc.problem or ''}".strip()
-        problems.error(
-            Location(where, line, col), "", f"YAML 格式错误：{detail}", f"YAML syntax error: {detail}"
-        )
+        zh, en = explain_yaml_error(exc, line_offset)
+        problems.error(Location(where, line, col), "", f"YAML 格式错误：{zh}", f"YAML syntax error: {en}")
         return None
     except yaml.YAMLError as exc:
         problems.error(Location(where), "", f"YAML 格式错误：{exc}", f"YAML syntax error: {exc}")
@@ -152,6 +167,30 @@ def parse_yaml(text: str, where: str, problems: Problems, line_offset: int = 0) 
     return _Converter(where, problems, line_offset).convert(tree)
 
 
+YAML_HINTS = [
+    ("expected ',' or ']'", "方括号 [ ] 没有闭合，或列表项之间缺少逗号"),
+    ("expected ',' or '}'", "花括号 { } 没有闭合，或字段之间缺少逗号"),
+    ("mapping values are not allowed", "这里不能出现冒号：冒号后面要加空格，含冒号的文字请加引号"),
+    ("could not find expected ':'", "缺少冒号“:”"),
+    ("did not find expected key", "缩进没有对齐，或缺少“- ”“: ”"),
+    ("expected <block end>", "缩进没有对齐"),
+    ("did not find expected '-' indicator", "列表项缩进没有对齐"),
+    ("found unexpected end of stream", "文件意外结束：引号或括号没有闭合"),
+    ("found unknown escape character", "双引号里的反斜杠 \\ 需要写成 \\\\，或改用单引号"),
+    ("found character that cannot start any token", "这个字符不能出现在这里（如 @ 或 `），请给这段文字加引号"),
+]
+
+
+def explain_yaml_error(exc: yaml.MarkedYAMLError, line_offset: int) -> tuple[str, str]:
+    """PyYAML's message in plain Chinese where we know it, with the line an open bracket started on."""
+    detail = f"{exc.context or ''} {exc.problem or ''}".strip()
+    zh = next((hint for key, hint in YAML_HINTS if key in detail), detail)
+    context = exc.context_mark
+    if context is not None and exc.problem_mark is not None and context.line != exc.problem_mark.line:
+        zh += f"（从第 {context.line + 1 + line_offset} 行开始）"
+    return zh, detail
+
+
 class _Converter:
     """Turns composed YAML nodes into Nodes, refusing aliases, tags and duplicate keys."""
 
@@ -159,7 +198,6 @@ class _Converter:
         self.where = where
         self.problems = problems
         self.offset = line_offset
-        self.seen: set[int] = set()
         self.count = 0
 
     def loc(self, node: yaml.Node) -> Location:
@@ -167,15 +205,9 @@ class _Converter:
 
     def convert(self, node: yaml.Node) -> Node | None:
         self.count += 1
-        if id(node) in self.seen or self.count > MAX_NODES:
-            self.problems.error(
-                self.loc(node),
-                "",
-                "不支持 YAML 锚点和别名（& 和 *），请把内容直接写出来",
-                "YAML anchors and aliases (& and *) are not supported; write the content out",
-            )
+        if self.count > MAX_NODES:
+            self.problems.error(self.loc(node), "", "文件内容过多，无法处理", "document too large")
             return None
-        self.seen.add(id(node))
         if node.tag not in PLAIN_TAGS:
             self.problems.error(
                 self.loc(node),
@@ -230,9 +262,7 @@ def split_front_matter(text: str, where: str, problems: Problems) -> tuple[str, 
     for n in range(1, len(lines)):
         if lines[n].rstrip() in ("---", "..."):
             return "\n".join(lines[1:n]), "\n".join(lines[n + 1 :]), n + 2
-    problems.error(
-        Location(where, 1, 1), "", "YAML 信息块没有结束的 --- 行", "front matter has no closing --- line"
-    )
+    problems.error(Location(where, 1, 1), "", "YAML 信息块没有结束的 --- 行", "front matter has no closing --- line")
     return None
 
 
@@ -265,9 +295,7 @@ def load_content(project: Path) -> LoadResult:
         if raw is None:
             continue
         if not isinstance(raw.root.value, dict):
-            result.problems.error(
-                raw.root.loc, "", "记录应是“字段: 值”的映射", "a record must be a mapping of fields"
-            )
+            result.problems.error(raw.root.loc, "", "记录应是“字段: 值”的映射", "a record must be a mapping of fields")
             continue
         result.records.append(raw)
     return result

@@ -57,7 +57,7 @@ def resolve_as_of(as_of: dt.date | None, site: SiteConfig) -> dt.date:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
         except (ValueError, OverflowError):
             raise SanwuError(f"SOURCE_DATE_EPOCH 应为整数秒，得到 {epoch!r}") from None
     return site.today()

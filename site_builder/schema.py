@@ -63,9 +63,7 @@ class Kind:
         conv.locs[path] = node.where
         if isinstance(node.value, (list, dict)) or node.value is None:
             what = {list: "列表", dict: "映射"}.get(type(node.value), "空值")
-            return conv.bad(
-                node, path, f"应填写{self.label}，得到的是{what}", f"expected {self.label}, got {what}"
-            )
+            return conv.bad(node, path, f"应填写{self.label}，得到的是{what}", f"expected {self.label}, got {what}")
         try:
             return self.parse(node.value.strip())
         except Bad as exc:
@@ -166,7 +164,7 @@ class Money(Kind):
         except InvalidOperation:
             raise Bad(f"无法识别的金额 “{text}”", f"unreadable amount {text!r}") from None
         if "." in text and len(text.split(".")[1]) > 2:
-            raise Bad(f"金额最多两位小数，得到 \"{text}\"", f"at most two decimals allowed, got \"{text}\"")
+            raise Bad(f'金额最多两位小数，得到 "{text}"', f'at most two decimals allowed, got "{text}"')
         if value < 0 and not self.allow_negative:
             raise Bad(f"金额不能为负数，得到 {text}", f"amount must not be negative, got {text}")
         return value.quantize(Decimal("0.01"))
@@ -321,9 +319,7 @@ class ListOf(Kind):
         if not isinstance(node.value, list):
             return conv.bad(node, path, "应为列表（每项以 - 开头）", "expected a list (items start with -)")
         if len(node.value) < self.min_items:
-            return conv.bad(
-                node, path, f"至少需要 {self.min_items} 项", f"needs at least {self.min_items} item(s)"
-            )
+            return conv.bad(node, path, f"至少需要 {self.min_items} 项", f"needs at least {self.min_items} item(s)")
         return [self.item.convert(item, f"{path}[{i}]", conv) for i, item in enumerate(node.value, 1)]
 
 
@@ -378,9 +374,7 @@ class Obj(Kind):
             if key in out:
                 continue
             if spec.required and key not in node.value:
-                conv.problems.error(
-                    node.where, child(path, key), "缺少必填字段", "required field is missing"
-                )
+                conv.problems.error(node.where, child(path, key), "缺少必填字段", "required field is missing")
                 out[key] = INVALID
             elif spec.default is not None:
                 out[key] = spec.default

@@ -66,9 +66,7 @@ SPRING_FESTIVAL_2026 = {
 }
 
 
-@pytest.mark.parametrize(
-    ("day", "working"), [*NATIONAL_DAY_2026.items(), *SPRING_FESTIVAL_2026.items()], ids=str
-)
+@pytest.mark.parametrize(("day", "working"), [*NATIONAL_DAY_2026.items(), *SPRING_FESTIVAL_2026.items()], ids=str)
 def test_is_workday_follows_the_state_council_arrangement(day: date, working: bool) -> None:
     cal = WorkCalendar()
     assert cal.is_workday(day) is working
@@ -156,9 +154,7 @@ def test_fallback_warning_text() -> None:
         ),
     ],
 )
-def test_inconsistent_overrides_are_rejected(
-    overrides: dict[int, dict[str, list[date]]], message: str
-) -> None:
+def test_inconsistent_overrides_are_rejected(overrides: dict[int, dict[str, list[date]]], message: str) -> None:
     with pytest.raises(ValueError) as excinfo:
         WorkCalendar(overrides)
     assert str(excinfo.value) == message

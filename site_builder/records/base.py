@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Location, Problems
 from ..schema import (
-    F,
     INVALID,
     Choice,
     Date,
+    F,
     ListOf,
     Names,
     Obj,
@@ -37,9 +37,7 @@ def audience_rank(audience: str) -> int:
     return AUDIENCES.index(audience)
 
 
-NOTICE_PERIOD = Obj(
-    {"from": F(Date(), True, "公示开始日期（含）"), "to": F(Date(), True, "公示结束日期（含）")}
-)
+NOTICE_PERIOD = Obj({"from": F(Date(), True, "公示开始日期（含）"), "to": F(Date(), True, "公示结束日期（含）")})
 
 COMMON: dict[str, F] = {
     "type": F(Text(), True, "记录类型"),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cnrules import rmb_upper
 from ..errors import Problems
-from ..schema import F, Date, ListOf, Money, Names, Obj, PeriodKind, Text
+from ..schema import Date, F, ListOf, Money, Names, Obj, PeriodKind, Text
 from .base import Column, Record, RecordType
 from .charts import bar_chart
 
@@ -215,9 +215,7 @@ status: draft                    # 审批后改为 approved
             cat["expense"] += exp
             rows.append({**entry, "balance": balance})
         categories = sorted(by_category.items(), key=lambda kv: (-(kv[1]["income"] + kv[1]["expense"]), kv[0]))
-        same_account = sorted(
-            (p for p in peers if p.get("account") == data.get("account")), key=lambda p: p["period"]
-        )
+        same_account = sorted((p for p in peers if p.get("account") == data.get("account")), key=lambda p: p["period"])
         return {
             "rows": rows,
             "income": income,

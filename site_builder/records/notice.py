@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..schema import F, Choice
+from ..schema import Choice, F
 from .base import RecordType
 
 
@@ -12,7 +12,9 @@ class Notice(RecordType):
     name = "notice"
     label = "公告"
     markdown = True
-    fields = {"area": F(Choice("party", "residents", "finance"), True, "领域：party 党务 / residents 居务 / finance 财务")}
+    fields = {
+        "area": F(Choice("party", "residents", "finance"), True, "领域：party 党务 / residents 居务 / finance 财务")
+    }
     example = """\
 ---
 # 通用公告：上面是信息块，下面 --- 之后是正文（Markdown）。

@@ -86,7 +86,8 @@ def render_pages(env: jinja2.Environment, ctx: SiteContext) -> dict[str, bytes]:
             by_period[view.period.key].append(view)
     periods = sorted(by_period, reverse=True)
     noticing = sorted(
-        (v for v in published if v.notice_state == "公示中"), key=lambda v: (v.notice_period["to"], v.id)  # type: ignore[index]
+        (v for v in published if v.notice_state == "公示中"),
+        key=lambda v: (v.notice_period["to"], v.id),  # type: ignore[index]
     )
     render(
         "index.html",
@@ -141,5 +142,7 @@ def group_by_period(views: list[View]) -> list[tuple[str, list[View]]]:
     groups: dict[Any, list[View]] = defaultdict(list)
     for view in views:
         groups[view.period].append(view)
-    ordered = sorted(groups, key=lambda p: (p is not None, p.start if p else dt.date.min, p.key if p else ""), reverse=True)
+    ordered = sorted(
+        groups, key=lambda p: (p is not None, p.start if p else dt.date.min, p.key if p else ""), reverse=True
+    )
     return [(p.label if p else "其他", newest(groups[p])) for p in ordered]

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# One script, two uses (see README):  bash setup.sh build  |  bash setup.sh test
+# Installs what sanwu needs on a Debian machine (as root), then builds the example site or runs the tests.
+set -euo pipefail
+cd "$(dirname "$0")"
+mode="${1:-build}"
+
+debs=(fonts-noto-cjk libharfbuzz-subset0)
+[ "$mode" = test ] && debs+=(poppler-utils zbar-tools git)
+python3 -c 'import ensurepip' 2>/dev/null || debs+=(python3-venv)
+missing=()
+for pkg in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "正在安装系统软件包：${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+
+case "$mode" in
+  build) .venv/bin/sanwu build --audience all ;;
+  test)  .venv/bin/python -m pytest -q -p no:cacheprovider ;;
+  *) echo "用法: bash setup.sh build|test" >&2; exit 2 ;;
+esac
