@@ -22,6 +22,7 @@ ID_RE = re.compile(r"[a-z0-9_-]+(/[a-z0-9_-]+)*")
 class Catalog:
     """The validated records, by id and by type."""
 
+    site: SiteConfig = field(default_factory=SiteConfig)
     records: list[Record] = field(default_factory=list)
     by_id: dict[str, Record] = field(default_factory=dict)
 
@@ -134,7 +135,7 @@ def check_attachment(rec: Record, path: str, name: str, project: Path, problems:
 
 def build_catalog(raws: list[RawRecord], project: Path, site: SiteConfig, problems: Problems) -> Catalog:
     """Type, identify and check every record; cross-record rules last."""
-    catalog = Catalog()
+    catalog = Catalog(site)
     claimed: dict[str, list[Record]] = defaultdict(list)
     for raw in raws:
         rec = make_record(raw, problems)

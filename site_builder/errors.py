@@ -35,6 +35,7 @@ class Problem:
     zh: str
     en: str
     severity: Severity = "error"
+    period: str = ""  # for findings: the period they concern (2026-11, 2026-Q4), for the 合规 page
 
     def sort_key(self) -> tuple[Location, str, str]:
         """Order by file, then position, then text."""
@@ -79,9 +80,9 @@ class Problems:
         """Record something that blocks publication."""
         self.items.append(Problem(loc, fld, zh, en, "error"))
 
-    def finding(self, loc: Location, fld: str, zh: str, en: str) -> None:
-        """Record a compliance finding (an error only with --strict)."""
-        self.items.append(Problem(loc, fld, zh, en, "finding"))
+    def finding(self, loc: Location, fld: str, zh: str, en: str, period: str = "") -> None:
+        """Record a compliance finding (an error only with --strict), with the period it concerns."""
+        self.items.append(Problem(loc, fld, zh, en, "finding", period))
 
     def warning(self, loc: Location, fld: str, zh: str, en: str) -> None:
         """Record something worth knowing that never blocks."""

@@ -12,7 +12,8 @@ from .config import SiteConfig, load_config
 from .errors import ContentErrors, Problems, SanwuError
 from .load import load_content
 from .project import View, project_catalog
-from .records import AUDIENCES
+from .records import AUDIENCES, TYPES
+from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, robots, sitemap
 from .render.html import SiteContext, make_env, render_pages
 from .write import clean_debris, staged, write_files
@@ -83,6 +84,8 @@ def build(
     for audience in audiences:
         views = project_catalog(checked.catalog, audience, day, drafts, checked.site)
         ctx = SiteContext(checked.site, audience, day, views)
+        ctx.findings = [p for p in checked.problems.sorted() if p.severity == "finding"]
+        ctx.extra_pages = extra_pages(views, audience)
         files = render_pages(env, ctx)
         files.update(render_data(views))
         files.update(render_extras(project, checked, ctx, list(files)))
@@ -90,6 +93,14 @@ def build(
             write_files(staging, files)
         built.outputs[audience] = len(files)
     return built
+
+
+def extra_pages(views: list[View], audience: str) -> list[ExtraPage]:
+    """Each type's pages over all its records (books, calendars, trees)."""
+    pages = []
+    for rtype in TYPES.types.values():
+        pages += rtype.extra_pages([v for v in views if v.rtype is rtype], audience)
+    return pages
 
 
 def render_data(views: list[View]) -> dict[str, bytes]:

@@ -21,6 +21,7 @@ class View:
     """One record as one audience sees it."""
 
     id: str
+    source: str  # the content file, for linking findings to pages
     rtype: RecordType
     title: str
     area: str
@@ -73,6 +74,7 @@ def project_catalog(catalog: Catalog, audience: str, as_of: dt.date, drafts: boo
         views.append(
             View(
                 id=rec.id,
+                source=rec.path,
                 rtype=rec.rtype,
                 title=rec.title,
                 area=rec.area,

@@ -116,9 +116,9 @@ class Record:
         """Report an error at a field of this record."""
         problems.error(self.loc(path), path, zh, en)
 
-    def finding(self, problems: Problems, path: str, zh: str, en: str) -> None:
-        """Report a compliance finding at a field of this record."""
-        problems.finding(self.loc(path), path, zh, en)
+    def finding(self, problems: Problems, path: str, zh: str, en: str, period: str = "") -> None:
+        """Report a compliance finding at a field of this record (period: which one it concerns)."""
+        problems.finding(self.loc(path), path, zh, en, period or (self.period.key if self.period else ""))
 
 
 def notice_state(notice_period: dict[str, dt.date] | None, as_of: dt.date) -> str | None:
@@ -137,6 +137,18 @@ class Column:
     key: str
     label: str
     kind: str = "text"  # text | money | date | number | names
+
+
+@dataclass
+class ExtraPage:
+    """A page of a type over many records, e.g. the 会议记录簿; listed on its area page."""
+
+    path: str  # e.g. "books/meetings.html"
+    template: str  # e.g. "books/meetings.html"
+    title: str
+    area: str
+    context: dict[str, Any] = field(default_factory=dict)
+    printable: bool = False  # also rendered as a PDF register (committee build)
 
 
 class RecordType:
@@ -176,6 +188,10 @@ class RecordType:
     def project(self, data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig) -> dict[str, Any]:
         """The data this audience may see; the default hides nothing."""
         return copy.deepcopy(data)
+
+    def extra_pages(self, views: list[Any], audience: str) -> list[ExtraPage]:
+        """Pages over all this audience's records of the type (books, calendars); none by default."""
+        return []
 
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
         """Derived figures for the page, from projected data (peers: this audience's records of the type)."""

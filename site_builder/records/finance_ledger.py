@@ -239,3 +239,6 @@ status: draft                    # 审批后改为 approved
                 ],
             ),
         }
+
+
+TYPE = FinanceLedger()

@@ -35,3 +35,6 @@ status: draft                    # 审批后改为 approved
 - 第一项
 - 第二项
 """
+
+
+TYPE = Notice()

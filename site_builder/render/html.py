@@ -15,10 +15,11 @@ from markupsafe import Markup
 
 from ..cnrules import format_date_cn, format_money, rmb_upper
 from ..config import SiteConfig
-from ..errors import SanwuError
+from ..errors import Problem, SanwuError
 from ..project import View
 from ..records import AREAS
-from ..records.base import AUDIENCE_LABEL
+from ..records.base import AUDIENCE_LABEL, ExtraPage
+from ..schema import parse_period_text
 from .markdown import render_markdown
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -36,7 +37,9 @@ class SiteContext:
     audit_head: str | None = None
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     changes: list[dict[str, Any]] = field(default_factory=list)
-    pdfs: dict[str, str] = field(default_factory=dict)  # record id -> pdf path
+    pdfs: dict[str, str] = field(default_factory=dict)  # record id or page path -> pdf path
+    findings: list[Problem] = field(default_factory=list)
+    extra_pages: list[ExtraPage] = field(default_factory=list)
 
     def page_of(self, view: View) -> str:
         """A record page's path inside the build."""
@@ -60,6 +63,7 @@ def make_env(project: Path) -> jinja2.Environment:
         upper=lambda v: rmb_upper(v) if isinstance(v, Decimal) else "",
         names=lambda v: "、".join(v) if isinstance(v, list) else ("" if v is None else v),
         markdown=lambda text: Markup(render_markdown(text or "")),
+        period_label=lambda key: parse_period_text(key).label if key else "其他",
     )
     env.globals.update(AREAS=AREAS, AUDIENCE_LABEL=AUDIENCE_LABEL)
     return env
@@ -98,7 +102,12 @@ def render_pages(env: jinja2.Environment, ctx: SiteContext) -> dict[str, bytes]:
     )
     for area, label in AREAS.items():
         groups = group_by_period(by_area.get(area, []))
-        render(f"area/{area}.html", "area.html", area=area, label=label, groups=groups)
+        extras = [p for p in ctx.extra_pages if p.area == area]
+        render(f"area/{area}.html", "area.html", area=area, label=label, groups=groups, extras=extras)
+    for extra in ctx.extra_pages:
+        render(extra.path, extra.template, page=extra, **extra.context)
+    if ctx.audience != "public":
+        render("compliance.html", "compliance.html", groups=findings_by_period(ctx))
     for key in periods:
         views = by_period[key]
         render(
@@ -130,6 +139,17 @@ def render_template(env: jinja2.Environment, template: str, path: str, ctx: Site
         raise SanwuError(f"模板 {exc.filename or exc.name}:{exc.lineno} 有语法错误：{exc.message}") from None
     except jinja2.TemplateError as exc:
         raise SanwuError(f"渲染 {path} 时模板 {template} 出错：{exc}") from None
+
+
+def findings_by_period(ctx: SiteContext) -> list[tuple[str, list[tuple[Problem, View | None]]]]:
+    """The findings about records this audience may see, newest period first."""
+    by_source = {v.source: v for v in ctx.views}
+    groups: dict[str, list[tuple[Problem, View | None]]] = defaultdict(list)
+    for problem in ctx.findings:
+        view = by_source.get(problem.loc.path)
+        if view is not None:
+            groups[problem.period].append((problem, view))
+    return [(key, groups[key]) for key in sorted(groups, reverse=True)]
 
 
 def newest(views: list[View]) -> list[View]:
