@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from . import pipeline, scaffold
+from . import audit, pipeline, review, scaffold, trail
 from .errors import ContentErrors, SanwuError, render_problems
 from .records import TYPES
 from .schema import Bad, parse_date
@@ -41,7 +41,7 @@ def main(ctx: click.Context, project: Path) -> None:
     ctx.obj = project.resolve()
 
 
-def fail(exc: SanwuError) -> None:
+def fail(exc: Exception) -> None:
     click.echo(f"错误: {exc}", err=True)
     sys.exit(1)
 
@@ -88,17 +88,19 @@ def build(
 ) -> None:
     """生成网站到 output/<audience>/。"""
     try:
-        built = pipeline.build(project, pipeline.expand_audiences(audience), as_of, drafts, strict)
+        built = pipeline.build(project, pipeline.expand_audiences(audience), as_of, drafts, strict, not no_record)
     except ContentErrors as exc:
         click.echo(render_problems(exc.problems, "text", "zh"), err=True)
         click.echo(f"构建已停止：{len(exc.problems)} 个错误，原有的 output/ 未改动。", err=True)
         sys.exit(1)
-    except SanwuError as exc:
+    except (SanwuError, audit.AuditError) as exc:
         fail(exc)
         return
     for problem in built.problems.sorted():
         if problem.severity != "error":
             click.echo(problem.format(), err=True)
+    if built.recorded:
+        click.echo(f"审计记录：新增 {built.recorded} 条修订（content/_audit/），请连同内容一起提交到 git")
     for name, count in built.outputs.items():
         click.echo(f"output/{name}/：{count} 个文件（截至 {built.as_of.isoformat()}）")
 
@@ -129,3 +131,86 @@ def new(project: Path, type_name: str, path: Path | None) -> None:
         click.echo(f"错误: {exc}", err=True)
         sys.exit(2)
     click.echo(f"已创建 {written}，填写后运行 sanwu check")
+
+
+@main.command(name="log")
+@click.argument("record_id", required=False)
+@click.pass_obj
+def log_(project: Path, record_id: str | None) -> None:
+    """列出审计记录（可只看一条记录的修订）。"""
+    try:
+        entries = trail.read_entries(project)
+    except audit.AuditError as exc:
+        fail(exc)
+        return
+    shown = [e for e in entries if record_id in (None, e.id)]
+    if not shown:
+        click.echo("没有审计记录。" if record_id is None else f"记录 {record_id} 没有修订记录。")
+    for e in shown:
+        reason = f"  原因：{e.reason}" if e.reason else ""
+        click.echo(
+            f"#{e.seq:<4} {e.date}  {e.id}  第{e.rev}版 {trail.ACTION_LABEL[e.action]}"
+            f"（{e.changed_fields} 处变更）{reason}  {e.hash[:8]}"
+        )
+
+
+@main.group(name="audit")
+def audit_group() -> None:
+    """审计记录：核验与清理。"""
+
+
+@audit_group.command()
+@click.option("--head", "expected", help="从打印件或网页上抄下的审计链头，如 12:a1b2c3d4")
+@click.pass_obj
+def verify(project: Path, expected: str | None) -> None:
+    """核验审计链：篡改、删除、调换、截断，以及内容与记录不符。"""
+    try:
+        head = audit.parse_head(expected) if expected else None
+    except (ValueError, audit.AuditError) as exc:
+        click.echo(f"错误: --head 格式应为 序号:哈希，如 12:a1b2c3d4（{exc}）", err=True)
+        sys.exit(2)
+    try:
+        checked = pipeline.check(project)
+        as_of = pipeline.resolve_as_of(None, checked.site)
+        report = audit.verify_report(trail.audit_dir(project), trail.current_records(checked.catalog, as_of), head)
+    except (SanwuError, audit.AuditError) as exc:
+        fail(exc)
+        return
+    for problem in report.problems:
+        click.echo(problem)
+    head_text = audit.format_head(report.head) if report.head else "（空）"
+    click.echo(
+        f"{report.entries} 条修订，核对快照 {report.snapshots_checked} 份，已清理 {len(report.purged)} 份；"
+        f"审计链头 {head_text}：{'未通过' if report.problems else '通过'}",
+        err=bool(report.problems),
+    )
+    sys.exit(1 if report.problems else 0)
+
+
+@audit_group.command()
+@click.option("--before", required=True, type=DateParam(), help="删除此日期之前、已被新版本取代的快照")
+@click.pass_obj
+def purge(project: Path, before: dt.date) -> None:
+    """按保留期限删除旧快照（个人信息），审计链仍可核验。"""
+    try:
+        count = audit.purge(trail.audit_dir(project), before)
+    except audit.AuditError as exc:
+        fail(exc)
+        return
+    click.echo(f"已删除 {count} 份 {before.isoformat()} 之前的旧快照。")
+
+
+@main.command()
+@click.argument("rev_a")
+@click.argument("rev_b", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
+@click.pass_obj
+def diff(project: Path, rev_a: str, rev_b: str | None, fmt: str) -> None:
+    """两个 git 版本之间的字段级差异（REV_B 默认为当前工作区）。"""
+    try:
+        diffs = review.diff_revisions(project, rev_a, rev_b)
+    except SanwuError as exc:
+        fail(exc)
+        return
+    formatter = {"text": review.format_text, "markdown": review.format_markdown, "json": review.format_json}[fmt]
+    click.echo(formatter(diffs))

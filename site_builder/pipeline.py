@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import trail
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig, load_config
 from .errors import ContentErrors, Problems, SanwuError
@@ -15,6 +16,7 @@ from .project import View, project_catalog
 from .records import AUDIENCES, TYPES
 from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, robots, sitemap
+from .render.feeds import atom_feed
 from .render.html import SiteContext, make_env, render_pages
 from .write import clean_debris, staged, write_files
 
@@ -37,6 +39,7 @@ class Built:
     as_of: dt.date
     outputs: dict[str, int] = field(default_factory=dict)  # audience -> number of files
     problems: Problems = field(default_factory=Problems)
+    recorded: int = 0  # revisions appended to the audit log
 
 
 def check(project: Path) -> Checked:
@@ -70,20 +73,31 @@ def build(
     as_of: dt.date | None = None,
     drafts: bool = False,
     strict: bool = False,
+    record: bool = True,
 ) -> Built:
-    """Validate, project per audience, render, and swap each audience's output in atomically."""
+    """Validate, record revisions, project per audience, render, and swap each output in atomically.
+
+    A build with drafts is a preview: it never records revisions (nor does --no-record).
+    """
     checked = check(project)
+    day = resolve_as_of(as_of, checked.site)
+    recording = record and not drafts
+    pending = trail.plan(project, checked.catalog, day, checked.problems, "error" if recording else "warning")
     errors = checked.problems.errors(strict)
     if errors:
         raise ContentErrors(errors)
-    day = resolve_as_of(as_of, checked.site)
+    entries = trail.read_entries(project)
+    if recording and pending:
+        entries += trail.record(project, pending)
+    head = trail.chain_head(entries)
     output = project / "output"
     clean_debris(output)
     env = make_env(project)
-    built = Built(day, problems=checked.problems)
+    built = Built(day, problems=checked.problems, recorded=len(pending) if recording else 0)
     for audience in audiences:
         views = project_catalog(checked.catalog, audience, day, drafts, checked.site)
-        ctx = SiteContext(checked.site, audience, day, views)
+        history = trail.histories(project, entries, views, audience, day, checked.site)
+        ctx = SiteContext(checked.site, audience, day, views, head, history.by_id, history.changes)
         ctx.findings = [p for p in checked.problems.sorted() if p.severity == "finding"]
         ctx.extra_pages = extra_pages(views, audience)
         files = render_pages(env, ctx)
@@ -122,6 +136,7 @@ def render_extras(project: Path, checked: Checked, ctx: SiteContext, pages: list
             files[f"files/{name}"] = (project / "content" / name).read_bytes()
     public = ctx.audience == "public"
     files["robots.txt"] = robots(public, checked.site.base_url)
+    files["feed.xml"] = atom_feed(checked.site, ctx.audience, ctx.as_of, ctx.changes)
     if public and checked.site.base_url:
         files["sitemap.xml"] = sitemap(checked.site.base_url, [p for p in pages if p.endswith(".html")])
     return files

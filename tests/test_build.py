@@ -218,7 +218,7 @@ def test_failed_build_leaves_previous_output_and_no_debris(site, monkeypatch: py
 
     monkeypatch.setattr("site_builder.pipeline.write_files", explode)
     with pytest.raises(OSError):
-        run(project, "build", "--as-of", "2026-11-26")
+        run(project, "build", "--as-of", "2026-11-26", "--no-record")
     assert fingerprint(project / "output") == before
     assert sorted(p.name for p in (project / "output").iterdir()) == ["public"]
 

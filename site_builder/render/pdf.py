@@ -1,0 +1,477 @@
+"""PDF notices: WeasyPrint with print.css, embedded CJK fonts, reproducible bytes and a render cache."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ctypes
+import datetime
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import re
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.request import url2pathname
+
+import pydyf
+import segno
+import weasyprint
+from weasyprint.pdf.metadata import DocumentMetadata
+from weasyprint.text import ffi
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+LOGGER = logging.getLogger(__name__)
+
+PRINT_CSS = Path(__file__).resolve().parent.parent / "static" / "print.css"
+
+# Preference order: the faces GB/T 9704 names (installed on most office PCs), then the
+# free stand-ins from Debian's fonts-noto-cjk and Adobe's Source Han.
+SERIF_FAMILIES = (
+    "FangSong_GB2312",
+    "仿宋_GB2312",
+    "FangSong",
+    "仿宋",
+    "STFangsong",
+    "华文仿宋",
+    "SimSun",
+    "宋体",
+    "NSimSun",
+    "新宋体",
+    "Noto Serif CJK SC",
+    "Source Han Serif SC",
+    "Source Han Serif CN",
+    "思源宋体",
+)
+SANS_FAMILIES = (
+    "SimHei",
+    "黑体",
+    "STHeiti",
+    "华文黑体",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "思源黑体",
+    "Microsoft YaHei",
+    "微软雅黑",
+)
+SERIF_FALLBACK = "Noto Serif CJK SC"
+SANS_FALLBACK = "Noto Sans CJK SC"
+
+NO_CJK_FONT = (
+    "未找到中文字体，无法生成 PDF（否则文字会显示为方框）。请安装 fonts-noto-cjk：apt-get install fonts-noto-cjk"
+)
+NO_FONTCONFIG = (
+    "未找到 fc-list（fontconfig），无法检查中文字体。"
+    "请安装 fontconfig 和 fonts-noto-cjk：apt-get install fontconfig fonts-noto-cjk"
+)
+SLOW_SUBSET = (
+    "未找到 HarfBuzz 子集化库 libharfbuzz-subset，WeasyPrint 将改用很慢的 fontTools 嵌入中文字体"
+    "（每份 PDF 需数秒至数十秒）。请安装：apt-get install libharfbuzz-subset0"
+)
+
+# Only these may come in as data: URIs (QR codes and charts we generate ourselves).
+DATA_URI_TYPES = frozenset({"image/svg+xml", "image/png"})
+CONTENT_TYPES = {
+    ".css": "text/css",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+    ".otf": "font/otf",
+    ".ttf": "font/ttf",
+    ".ttc": "font/collection",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+}
+
+
+class PdfError(Exception):
+    """A user-facing problem, message in Chinese (say what to install)."""
+
+
+class ResourceRefusedError(Exception):
+    """A resource the PDF may not load: network, outside the root, or an unknown data: type."""
+
+
+@dataclass(frozen=True)
+class FontChoice:
+    """CSS font-family names actually installed: the body (serif) face and the heading (sans) face."""
+
+    serif: str
+    sans: str
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """Everything render_pdf needs for one document."""
+
+    html: str
+    base_dir: Path
+    title: str
+    author: str
+    created: datetime.date
+    lang: str = "zh-CN"
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """A rendered PDF and the local files it read (path relative to base_dir -> sha256)."""
+
+    pdf: bytes
+    deps: dict[str, str] = field(default_factory=dict)
+
+
+# -- fonts -------------------------------------------------------------------------------------
+
+
+def _fc_list(*args: str) -> str:
+    """Run fc-list with args and return its stdout."""
+    try:
+        done = subprocess.run(["fc-list", *args], capture_output=True, text=True, encoding="utf-8", check=True)
+    except FileNotFoundError as exc:
+        raise PdfError(NO_FONTCONFIG) from exc
+    except subprocess.CalledProcessError as exc:
+        raise PdfError(f"fc-list 运行失败：{exc.stderr.strip()}。{NO_FONTCONFIG}") from exc
+    return done.stdout
+
+
+def _split_families(line: str) -> list[str]:
+    """Split one `fc-list family` line ("仿宋,FangSong") into unescaped names."""
+    names = re.split(r"(?<!\\),", line.strip())
+    return [re.sub(r"\\(.)", r"\1", name).strip() for name in names if name.strip()]
+
+
+def installed_cjk_families() -> set[str]:
+    """Every family name fontconfig knows that covers Chinese."""
+    families: set[str] = set()
+    for line in _fc_list(":lang=zh", "family").splitlines():
+        families.update(_split_families(line))
+    return families
+
+
+def _first_available(preferred: Sequence[str], found: set[str]) -> str | None:
+    """The first of preferred that is installed (family names compare case-insensitively)."""
+    lowered = {name.casefold(): name for name in found}
+    return next((lowered[name.casefold()] for name in preferred if name.casefold() in lowered), None)
+
+
+def choose_fonts() -> FontChoice:
+    """Pick the installed serif and sans CJK families, real 公文 faces first; PdfError if none."""
+    found = installed_cjk_families()
+    if not found:
+        raise PdfError(NO_CJK_FONT)
+    anything = sorted(found)[0]  # some CJK face beats tofu; sorted for a stable pick
+    serif = _first_available(SERIF_FAMILIES, found) or _first_available(SANS_FAMILIES, found) or anything
+    sans = _first_available(SANS_FAMILIES, found) or serif
+    return FontChoice(serif=serif, sans=sans)
+
+
+def _css_string(name: str) -> str:
+    """A CSS string literal for a family name."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _font_css(fonts: FontChoice) -> str:
+    """Point print.css's font variables at the families choose_fonts found."""
+    serif = ", ".join(dict.fromkeys([_css_string(fonts.serif), _css_string(SERIF_FALLBACK)]))
+    sans = ", ".join(dict.fromkeys([_css_string(fonts.sans), _css_string(SANS_FALLBACK)]))
+    return f":root {{ --sanwu-serif: {serif}, serif; --sanwu-sans: {sans}, sans-serif; }}\n"
+
+
+def _font_identity(fonts: FontChoice) -> str:
+    """A fingerprint of the installed CJK font files (path, size, mtime) and the choice."""
+    files = sorted(set(_fc_list("--format=%{file}\\n", ":lang=zh").splitlines()) - {""})
+    entries: list[list[Any]] = [[fonts.serif, fonts.sans]]
+    for name in files:
+        try:
+            stat = os.stat(name)
+        except OSError:
+            continue
+        entries.append([name, stat.st_size, stat.st_mtime_ns])
+    return hashlib.sha256(json.dumps(entries, ensure_ascii=False).encode()).hexdigest()
+
+
+# -- HarfBuzz ----------------------------------------------------------------------------------
+
+
+def harfbuzz_subset_available() -> bool:
+    """True when WeasyPrint will subset fonts with HarfBuzz rather than the slow fontTools path."""
+    # Same test as weasyprint.pdf.fonts.Font.subset in WeasyPrint 70: the library loaded
+    # (ffi tries libharfbuzz-subset.so.0 and friends) and HarfBuzz >= 4.1.
+    return ffi.harfbuzz_subset is not None and bool(ffi.harfbuzz.hb_version_atleast(4, 1, 0))
+
+
+def slow_path_warning() -> str | None:
+    """A Chinese warning naming libharfbuzz-subset0 when the slow fontTools path would be used."""
+    return None if harfbuzz_subset_available() else SLOW_SUBSET
+
+
+def _library_versions() -> str:
+    """Versions of the native libraries whose output ends up in the PDF bytes."""
+    harfbuzz = "unknown"
+    for name in ("libharfbuzz.so.0", "libharfbuzz.0.dylib", "libharfbuzz-0.dll"):
+        try:
+            lib = ctypes.CDLL(name)
+        except OSError:
+            continue
+        lib.hb_version_string.restype = ctypes.c_char_p
+        harfbuzz = lib.hb_version_string().decode()
+        break
+    return f"pango {ffi.pango.pango_version()}; harfbuzz {harfbuzz}; subset {harfbuzz_subset_available()}"
+
+
+# -- resources ---------------------------------------------------------------------------------
+
+
+class RootedFetcher(URLFetcher):
+    """Serves files inside root and our own image data: URIs; refuses everything else."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+        self.root = Path(os.path.realpath(root))
+        self.served: dict[str, str] = {}
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        """Return the resource at url, or raise ResourceRefusedError (WeasyPrint logs it and skips)."""
+        scheme = url.partition(":")[0].lower() if ":" in url else ""
+        if scheme == "data":
+            return self._fetch_data(url)
+        if scheme == "file":
+            return self._fetch_file(url)
+        raise ResourceRefusedError(f"PDF 不读取网络或外部资源：{_shorten(url)}")
+
+    def _fetch_data(self, url: str) -> URLFetcherResponse:
+        """Decode a data: URI of an allowed image type."""
+        header, comma, payload = url[len("data:") :].partition(",")
+        params = [part.strip().lower() for part in header.split(";")]
+        if not comma or params[0] not in DATA_URI_TYPES:
+            raise ResourceRefusedError(f"PDF 只接受 SVG 或 PNG 的 data: 图像：{_shorten(url)}")
+        raw = unquote_to_bytes(payload)
+        if "base64" in params[1:]:
+            try:
+                raw = base64.b64decode(raw, validate=True)
+            except binascii.Error as exc:
+                raise ResourceRefusedError(f"data: 图像的 base64 编码无效：{_shorten(url)}") from exc
+        return URLFetcherResponse(url, raw, {"Content-Type": params[0]})
+
+    def _fetch_file(self, url: str) -> URLFetcherResponse:
+        """Read a regular file that really lies inside root (after resolving symlinks)."""
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            raise ResourceRefusedError(f"PDF 不读取其他主机上的文件：{_shorten(url)}")
+        raw_path = url2pathname(parts.path)
+        if ".." in Path(raw_path).parts:
+            raise ResourceRefusedError(f"路径不能包含“..”：{_shorten(url)}")
+        real = Path(os.path.realpath(raw_path))
+        if not real.is_relative_to(self.root):
+            raise ResourceRefusedError(f"PDF 只读取 {self.root} 之内的文件：{_shorten(url)}")
+        if not real.is_file():
+            raise ResourceRefusedError(f"文件不存在：{_shorten(url)}")
+        data = real.read_bytes()
+        self.served[real.relative_to(self.root).as_posix()] = hashlib.sha256(data).hexdigest()
+        content_type = CONTENT_TYPES.get(real.suffix.lower(), "application/octet-stream")
+        return URLFetcherResponse(url, data, {"Content-Type": content_type})
+
+
+def _shorten(url: str, limit: int = 120) -> str:
+    """Keep log lines short when a data: URI is refused."""
+    return url if len(url) <= limit else url[:limit] + "…"
+
+
+def make_url_fetcher(root: Path) -> RootedFetcher:
+    """A WeasyPrint URL fetcher that serves only files inside root and our own data: images."""
+    return RootedFetcher(root)
+
+
+# -- QR code -----------------------------------------------------------------------------------
+
+
+def qr_svg(url: str) -> str:
+    """Inline <svg> of a QR code (error correction M) for url, without an XML declaration."""
+    qr = segno.make(url, error="m", boost_error=False, micro=False)
+    return qr.svg_inline(omitsize=True, svgclass="qr", lineclass=None, border=4)
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def print_css() -> str:
+    """The built-in print stylesheet text."""
+    return PRINT_CSS.read_text(encoding="utf-8")
+
+
+def _pdf_identifier(job: PdfJob, css_text: str) -> bytes:
+    """A /ID that depends on the content only, never on time or place."""
+    material = "\0".join([job.html, css_text, job.title, job.author, job.created.isoformat(), job.lang])
+    return hashlib.sha256(material.encode()).hexdigest()[:32].encode()
+
+
+def _render_job(job: PdfJob, css_text: str, fonts: FontChoice) -> _Rendered:
+    """Render one job to PDF bytes; the unit of work of render_pdf and render_cached."""
+    fetcher = make_url_fetcher(job.base_dir)
+    base_url = fetcher.root.as_uri().rstrip("/") + "/"
+    font_config = FontConfiguration()
+    stylesheets = [
+        weasyprint.CSS(string=css_text, base_url=base_url, url_fetcher=fetcher, font_config=font_config),
+        weasyprint.CSS(string=_font_css(fonts), font_config=font_config),
+    ]
+    document_html = weasyprint.HTML(string=job.html, base_url=base_url, url_fetcher=fetcher)
+    root = document_html.etree_element
+    if not root.get("lang"):
+        root.set("lang", job.lang)  # glyph shapes for Han follow the language (SC, not JP)
+    document = document_html.render(font_config=font_config, stylesheets=stylesheets)
+    # Metadata from the arguments only: nothing from <meta>, no <link rel=attachment>, no clock.
+    day = job.created.isoformat()
+    document.metadata = DocumentMetadata(
+        title=job.title, authors=[job.author], created=day, modified=day, lang=job.lang
+    )
+    pdf = document.write_pdf(pdf_identifier=_pdf_identifier(job, css_text))
+    return _Rendered(pdf=pdf, deps=dict(sorted(fetcher.served.items())))
+
+
+def render_pdf(
+    html: str,
+    base_dir: Path,
+    *,
+    title: str,
+    author: str,
+    created: datetime.date,
+    lang: str = "zh-CN",
+) -> bytes:
+    """Render html (resources relative to base_dir) with print.css to reproducible PDF bytes."""
+    job = PdfJob(html, base_dir, title, author, created, lang)
+    return _render_job(job, print_css(), choose_fonts()).pdf
+
+
+# -- cache -------------------------------------------------------------------------------------
+
+
+def _cache_key(job: PdfJob, css_text: str, environment: str) -> str:
+    """sha256 of everything that goes into the bytes except the local files read (checked apart)."""
+    material = {
+        "html": job.html,
+        "base_dir": os.path.realpath(job.base_dir),
+        "title": job.title,
+        "author": job.author,
+        "created": job.created.isoformat(),
+        "lang": job.lang,
+        "css": css_text,
+        "environment": environment,
+    }
+    return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _environment(fonts: FontChoice) -> str:
+    """Fingerprint of the renderer: this module, WeasyPrint, pydyf, native libraries and fonts."""
+    this_module = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return "; ".join(
+        [
+            this_module,
+            f"weasyprint {weasyprint.__version__}",
+            f"pydyf {pydyf.__version__}",
+            _library_versions(),
+            _font_identity(fonts),
+        ]
+    )
+
+
+def _cache_read(cache_dir: Path, key: str, base_dir: Path) -> bytes | None:
+    """The cached PDF for key if present and every local file it read is unchanged."""
+    try:
+        with open(cache_dir / f"{key}.bin", "rb") as stream:
+            header = json.loads(stream.readline())
+            pdf = stream.read()
+    except (OSError, ValueError):
+        return None
+    root = Path(os.path.realpath(base_dir))
+    for relative, digest in header.get("deps", {}).items():
+        try:
+            if hashlib.sha256((root / relative).read_bytes()).hexdigest() != digest:
+                return None
+        except OSError:
+            return None
+    return pdf
+
+
+def _cache_write(cache_dir: Path, key: str, rendered: _Rendered) -> None:
+    """Store a rendered PDF atomically: a temporary file, then os.replace."""
+    header = json.dumps({"deps": rendered.deps}, sort_keys=True).encode() + b"\n"
+    fd, temporary = tempfile.mkstemp(dir=cache_dir, prefix=f".{key[:16]}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(header + rendered.pdf)
+        os.replace(temporary, cache_dir / f"{key}.bin")
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _worker_count(processes: int | None) -> int:
+    """Processes to use: the argument, else the CPUs this process may run on."""
+    if processes:
+        return max(1, processes)
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """fork while single-threaded (fast, no re-import of __main__), else spawn (fork could deadlock)."""
+    # WeasyPrint leaves no native threads behind, so a single-threaded `sanwu build` forks safely;
+    # `sanwu serve` has server threads, and its spawned workers need the usual __main__ guard.
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _render_many(
+    jobs: Sequence[PdfJob], css_text: str, fonts: FontChoice, processes: int | None
+) -> Iterable[_Rendered]:
+    """Render jobs in order, across processes when there is more than one."""
+    workers = min(_worker_count(processes), len(jobs))
+    if workers <= 1:
+        return [_render_job(job, css_text, fonts) for job in jobs]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        return list(pool.map(_render_job, jobs, repeat(css_text), repeat(fonts)))
+
+
+def render_cached(jobs: list[PdfJob], cache_dir: Path, processes: int | None = None) -> list[bytes]:
+    """Render jobs to PDF bytes, reusing cache_dir; misses render in parallel, in job order."""
+    if not jobs:
+        return []
+    css_text = print_css()
+    fonts = choose_fonts()
+    environment = _environment(fonts)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    keys = [_cache_key(job, css_text, environment) for job in jobs]
+    results: dict[str, bytes] = {}
+    missing: dict[str, PdfJob] = {}
+    for key, job in zip(keys, jobs, strict=True):
+        if key in results or key in missing:
+            continue
+        cached = _cache_read(cache_dir, key, job.base_dir)
+        if cached is None:
+            missing[key] = job
+        else:
+            results[key] = cached
+    if missing:
+        LOGGER.info("PDF: %d cached, %d to render", len(results), len(missing))
+        rendered_all = _render_many(list(missing.values()), css_text, fonts, processes)
+        for key, rendered in zip(missing, rendered_all, strict=True):
+            _cache_write(cache_dir, key, rendered)
+            results[key] = rendered.pdf
+    return [results[key] for key in keys]

@@ -1,0 +1,180 @@
+"""The audit trail for this site: which records are published, recording revisions, per-audience history.
+
+audit.py is the storage library (chain, snapshots, diffs); this module feeds it the catalog and
+projects every historical snapshot for an audience exactly as the page itself is projected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from . import audit
+from .catalog import Catalog
+from .cnrules import format_money
+from .config import SiteConfig
+from .errors import Location, Problems
+from .load import Node
+from .records import Record, RecordType
+from .schema import INVALID, Conv, to_plain
+
+AUDIT_DIR = "content/_audit"
+ACTION_LABEL = {"created": "发布", "changed": "更正", "withdrawn": "撤回"}
+MONEY_TEXT = re.compile(r"-?\d+\.\d{2}")
+
+
+def audit_dir(project: Path) -> Path:
+    """content/_audit of a project."""
+    return project / AUDIT_DIR
+
+
+def keys_of(rtype: RecordType | None) -> dict[str, Any]:
+    """Natural keys of list items for diffs: the type's own, else the common ones."""
+    return {**audit.NATURAL_KEYS, **(rtype.list_keys if rtype else {})}
+
+
+def recorded_data(rec: Record) -> dict[str, Any]:
+    """What a revision keeps of a record: every field, plus the Markdown body."""
+    data = to_plain(rec.data)
+    if rec.body is not None:
+        data["body"] = rec.body
+    return data
+
+
+def current_records(catalog: Catalog, as_of: dt.date) -> list[dict[str, Any]]:
+    """Every valid record with its status, as the audit library wants them (scheduled = not yet published)."""
+    current = []
+    for rec in catalog.records:
+        if not rec.valid:
+            continue
+        due = rec.published_on is None or rec.published_on <= as_of
+        status = rec.status if due or rec.status == "withdrawn" else "scheduled"
+        current.append(
+            {
+                "id": rec.id,
+                "type": rec.rtype.name,
+                "data": recorded_data(rec),
+                "status": status,
+                "change_reason": rec.get("change_reason") or "",
+            }
+        )
+    return current
+
+
+def read_entries(project: Path) -> list[audit.Entry]:
+    """The log, or a clear error if it cannot be read."""
+    return audit.read_log(audit_dir(project))
+
+
+def plan(project: Path, catalog: Catalog, as_of: dt.date, problems: Problems, severity: str) -> list[audit.Pending]:
+    """The revisions this build would record; rule violations go to problems at the record's field."""
+    entries = read_entries(project)
+    pending, found = audit.plan_revisions(entries, audit_dir(project), current_records(catalog, as_of), as_of)
+    for p in found:
+        rec = catalog.by_id.get(p.id)
+        loc = rec.loc(p.field) if rec else Location(f"{AUDIT_DIR}/{audit.LOG_NAME}")
+        report = problems.error if severity == "error" else problems.warning
+        report(loc, p.field, p.zh, p.en)
+    return pending
+
+
+def record(project: Path, pending: list[audit.Pending]) -> list[audit.Entry]:
+    """Append the planned revisions (under the lock)."""
+    return audit.append(audit_dir(project), pending) if pending else []
+
+
+def chain_head(entries: list[audit.Entry]) -> str | None:
+    """'12:a1b2c3d4' for pages and PDFs."""
+    h = audit.head(entries)
+    return audit.format_head(h) if h else None
+
+
+def typed(rtype: RecordType, plain: dict[str, Any], where: str) -> dict[str, Any] | None:
+    """A snapshot's plain data back to typed values, through the type's own schema."""
+    body = plain.get("body")
+    conv = Conv(Problems())
+    data = rtype.schema.convert(to_node(_without(plain, "body"), Location(where)), "", conv)
+    if data is INVALID or conv.problems.items:
+        return None
+    if body is not None:
+        data["body"] = body
+    return data
+
+
+def _without(d: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if k != key}
+
+
+def to_node(value: Any, loc: Location) -> Node:
+    """Plain JSON -> the loader's Node tree, so a snapshot can go through a schema again."""
+    if isinstance(value, dict):
+        return Node({k: to_node(v, loc) for k, v in value.items()}, loc)
+    if isinstance(value, list):
+        return Node([to_node(v, loc) for v in value], loc)
+    if isinstance(value, bool):
+        return Node("true" if value else "false", loc)
+    return Node(None if value is None else str(value), loc)
+
+
+def fmt_value(value: Any) -> str:
+    """Change lists show amounts as on the page: 1,250.00."""
+    if isinstance(value, str) and MONEY_TEXT.fullmatch(value):
+        return format_money(Decimal(value))
+    return audit.format_value(value)
+
+
+@dataclass
+class Histories:
+    """Per record id, its revisions as this audience may see them; and all of them, newest first."""
+
+    by_id: dict[str, list[dict[str, Any]]]
+    changes: list[dict[str, Any]]
+
+
+def histories(
+    project: Path, entries: list[audit.Entry], views: list[Any], audience: str, as_of: dt.date, site: SiteConfig
+) -> Histories:
+    """Revisions of the records this audience sees, each snapshot projected like the page."""
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    changes: list[dict[str, Any]] = []
+    for view in views:
+        if view.draft:
+            continue
+        rtype = view.rtype
+
+        def project_snapshot(plain: dict[str, Any], rtype: RecordType = rtype) -> dict[str, Any]:
+            data = typed(rtype, plain, AUDIT_DIR)
+            if data is None:
+                return {}
+            body = data.pop("body", None)
+            out = to_plain(rtype.project(data, audience, as_of, site))
+            if body is not None:
+                out["body"] = body
+            return out
+
+        revisions = audit.history(audit_dir(project), entries, view.id, keys_of(rtype), project_snapshot)
+        items = []
+        for rev in revisions:
+            e = rev.entry
+            item = {
+                "seq": e.seq,
+                "rev": e.rev,
+                "date": dt.date.fromisoformat(e.date),
+                "action": e.action,
+                "action_label": ACTION_LABEL[e.action],
+                "reason": e.reason,
+                "lines": [audit.format_change(c, fmt_value) for c in rev.changes or ()],
+                "purged": rev.changes is None,
+                "id": view.id,
+                "title": view.title,
+                "page": f"r/{view.id}.html",
+            }
+            items.append(item)
+        by_id[view.id] = items
+        changes.extend(items)
+    changes.sort(key=lambda c: c["seq"], reverse=True)
+    return Histories(by_id, changes)
