@@ -14,6 +14,7 @@ import click
 from . import audit, pipeline, review, scaffold, trail
 from .errors import ContentErrors, SanwuError, render_problems
 from .records import TYPES
+from .render import pdf
 from .schema import Bad, parse_date
 
 
@@ -87,8 +88,13 @@ def build(
     project: Path, audience: str, drafts: bool, as_of: dt.date | None, no_pdf: bool, no_record: bool, strict: bool
 ) -> None:
     """生成网站到 output/<audience>/。"""
+    warning = None if no_pdf else pdf.slow_path_warning()
+    if warning:
+        click.echo(f"警告: {warning}", err=True)
     try:
-        built = pipeline.build(project, pipeline.expand_audiences(audience), as_of, drafts, strict, not no_record)
+        built = pipeline.build(
+            project, pipeline.expand_audiences(audience), as_of, drafts, strict, not no_record, not no_pdf
+        )
     except ContentErrors as exc:
         click.echo(render_problems(exc.problems, "text", "zh"), err=True)
         click.echo(f"构建已停止：{len(exc.problems)} 个错误，原有的 output/ 未改动。", err=True)

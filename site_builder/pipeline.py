@@ -18,6 +18,7 @@ from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, robots, sitemap
 from .render.feeds import atom_feed
 from .render.html import SiteContext, make_env, render_pages
+from .render.printing import plan_paths, render_pdfs
 from .write import clean_debris, staged, write_files
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -74,6 +75,7 @@ def build(
     drafts: bool = False,
     strict: bool = False,
     record: bool = True,
+    pdf: bool = True,
 ) -> Built:
     """Validate, record revisions, project per audience, render, and swap each output in atomically.
 
@@ -100,9 +102,13 @@ def build(
         ctx = SiteContext(checked.site, audience, day, views, head, history.by_id, history.changes)
         ctx.findings = [p for p in checked.problems.sorted() if p.severity == "finding"]
         ctx.extra_pages = extra_pages(views, audience)
+        if pdf:
+            ctx.pdfs = plan_paths(ctx)
         files = render_pages(env, ctx)
         files.update(render_data(views))
         files.update(render_extras(project, checked, ctx, list(files)))
+        if pdf:
+            files.update(render_pdfs(project, env, ctx))
         with staged(output, audience) as staging:
             write_files(staging, files)
         built.outputs[audience] = len(files)

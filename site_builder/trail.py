@@ -169,6 +169,8 @@ def histories(
                 "reason": e.reason,
                 "lines": [audit.format_change(c, fmt_value) for c in rev.changes or ()],
                 "purged": rev.changes is None,
+                "short": e.content_hash[:8],
+                "head": f"{e.seq}:{e.hash[:8]}",
                 "id": view.id,
                 "title": view.title,
                 "page": f"r/{view.id}.html",

@@ -59,6 +59,7 @@ def make_env(project: Path) -> jinja2.Environment:
     )
     env.filters.update(
         date_cn=lambda d: format_date_cn(d) if d else "",
+        date_md=lambda d: f"{d.month}月{d.day}日" if d else "",
         money=lambda v: format_money(v) if isinstance(v, Decimal) else ("" if v is None else v),
         upper=lambda v: rmb_upper(v) if isinstance(v, Decimal) else "",
         names=lambda v: "、".join(v) if isinstance(v, list) else ("" if v is None else v),
