@@ -19,6 +19,7 @@ from .render.data import data_paths, record_csv, record_json, robots, sitemap
 from .render.feeds import atom_feed
 from .render.html import SiteContext, make_env, render_pages
 from .render.printing import plan_paths, render_pdfs
+from .render.search import index_site
 from .write import clean_debris, staged, write_files
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -111,6 +112,7 @@ def build(
             files.update(render_pdfs(project, env, ctx))
         with staged(output, audience) as staging:
             write_files(staging, files)
+            index_site(staging)
         built.outputs[audience] = len(files)
     return built
 

@@ -51,7 +51,7 @@ def all_text(root: Path) -> str:
 
 def test_each_audience_sees_only_what_it_may(site) -> None:
     project = site(FILES)
-    assert run(project, "build", "--audience", "all", "--as-of", "2026-11-26").exit_code == 0
+    assert run(project, "build", "--no-pdf", "--audience", "all", "--as-of", "2026-11-26").exit_code == 0
     public, party, committee = (all_text(project / "output" / a) for a in ("public", "party", "committee"))
     assert "委员会内部事项甲乙丙" not in public and "丁戊己" not in public
     assert "委员会内部事项甲乙丙" not in party and "丁戊己" not in party
@@ -67,7 +67,7 @@ def test_each_audience_sees_only_what_it_may(site) -> None:
 
 def test_drafts_flag_shows_drafts_watermarked(site) -> None:
     project = site(FILES)
-    assert run(project, "build", "--drafts", "--as-of", "2026-11-26").exit_code == 0
+    assert run(project, "build", "--no-pdf", "--drafts", "--as-of", "2026-11-26").exit_code == 0
     page = (project / "output/public/r/draft.html").read_text(encoding="utf-8")
     assert "草稿通知子丑寅" in page and "草稿" in page and "is-draft" in page
     assert "定时公开" in (project / "output/public/r/later.html").read_text(encoding="utf-8")
@@ -75,13 +75,13 @@ def test_drafts_flag_shows_drafts_watermarked(site) -> None:
 
 def test_scheduled_record_appears_on_its_day(site) -> None:
     project = site(FILES)
-    run(project, "build", "--as-of", "2026-12-01")
+    run(project, "build", "--no-pdf", "--as-of", "2026-12-01")
     assert (project / "output/public/r/later.html").exists()
 
 
 def test_ledger_page_shows_what_a_resident_checks(site) -> None:
     project = site(FILES)
-    run(project, "build", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     page = (project / "output/public/r/caiwu/2026-11.html").read_text(encoding="utf-8")
     for text in (
         "31,640.00",
@@ -103,9 +103,9 @@ def test_ledger_page_shows_what_a_resident_checks(site) -> None:
 def test_notice_period_state(site) -> None:
     noticing = NOTICE.replace("status: approved", "status: approved\nnotice_period: {from: 2026-11-20, to: 2026-11-26}")
     project = site({"n.md": noticing})
-    run(project, "build", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     assert "公示中" in (project / "output/public/index.html").read_text(encoding="utf-8")
-    run(project, "build", "--as-of", "2026-11-27")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-27")
     page = (project / "output/public/r/n.html").read_text(encoding="utf-8")
     assert "已结束" in page and "公示中" not in page
 
@@ -148,7 +148,7 @@ def broken_links(root: Path) -> tuple[list[str], int]:
 
 def test_every_link_resolves_and_nothing_is_external(site) -> None:
     project = site(FILES)
-    run(project, "build", "--audience", "all", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--audience", "all", "--as-of", "2026-11-26")
     broken, count = broken_links(project / "output")
     assert broken == [] and count > 50
 
@@ -156,7 +156,7 @@ def test_every_link_resolves_and_nothing_is_external(site) -> None:
 def test_example_community_links_resolve(tmp_path: Path) -> None:
     project = tmp_path / "example"
     shutil.copytree(REPO / "content", project / "content")
-    result = run(project, "build", "--audience", "all", "--as-of", "2026-11-26", "--no-pdf")
+    result = run(project, "build", "--no-pdf", "--audience", "all", "--as-of", "2026-11-26")
     assert result.exit_code == 0, result.output
     broken, count = broken_links(project / "output")
     assert broken == [] and count > 500
@@ -208,7 +208,7 @@ def fingerprint(root: Path) -> str:
 
 def test_failed_build_leaves_previous_output_and_no_debris(site, monkeypatch: pytest.MonkeyPatch) -> None:
     project = site(FILES)
-    run(project, "build", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     before = fingerprint(project / "output")
     (project / "content/notice.md").write_text(NOTICE.replace("请各位", "新的内容"), encoding="utf-8")
 
@@ -218,24 +218,24 @@ def test_failed_build_leaves_previous_output_and_no_debris(site, monkeypatch: py
 
     monkeypatch.setattr("site_builder.pipeline.write_files", explode)
     with pytest.raises(OSError):
-        run(project, "build", "--as-of", "2026-11-26", "--no-record")
+        run(project, "build", "--no-pdf", "--as-of", "2026-11-26", "--no-record")
     assert fingerprint(project / "output") == before
     assert sorted(p.name for p in (project / "output").iterdir()) == ["public"]
 
 
 def test_content_error_leaves_previous_output(site) -> None:
     project = site(FILES)
-    run(project, "build", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     before = fingerprint(project / "output")
     (project / "content/caiwu/2026-11.yaml").write_text(LEDGER.replace("31640.00", "1.00"), encoding="utf-8")
-    result = run(project, "build", "--as-of", "2026-11-26")
+    result = run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     assert result.exit_code == 1 and "期末余额应为 31640.00" in result.output
     assert fingerprint(project / "output") == before
 
 
 def test_killed_build_leaves_previous_output(site) -> None:
     project = site(FILES)
-    run(project, "build", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     before = fingerprint(project / "output")
     # A build killed half-way through writing: simulate with a child that is SIGKILLed inside write_files.
     code = (
@@ -254,7 +254,7 @@ def test_killed_build_leaves_previous_output(site) -> None:
     assert (project / "output/public/index.html").exists()
     run(project, "check")
     # the next build cleans the debris a SIGKILL could not
-    run(project, "build", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     assert fingerprint(project / "output") == before
     assert [p.name for p in (project / "output").iterdir()] == ["public"]
 
@@ -279,7 +279,7 @@ def test_init_creates_a_site_that_builds(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert (target / "templates").is_dir() and "output/" in (target / ".gitignore").read_text()
     assert run(target, "check").exit_code == 0
-    assert run(target, "build", "--as-of", "2026-11-26").exit_code == 0
+    assert run(target, "build", "--no-pdf", "--as-of", "2026-11-26").exit_code == 0
     assert "桃源社区" in (target / "output/public/index.html").read_text(encoding="utf-8")
     assert CliRunner().invoke(main, ["init", str(target)]).exit_code == 2  # never overwrites
 
@@ -299,8 +299,27 @@ def test_template_override_and_broken_template(site) -> None:
     project = site({"n.md": NOTICE})
     (project / "templates/types").mkdir(parents=True)
     (project / "templates/types/notice.html").write_text("<div class=mine>{{ view.title }}</div>", encoding="utf-8")
-    assert run(project, "build", "--as-of", "2026-11-26").exit_code == 0
+    assert run(project, "build", "--no-pdf", "--as-of", "2026-11-26").exit_code == 0
     assert "class=mine" in (project / "output/public/r/n.html").read_text(encoding="utf-8")
     (project / "templates/types/notice.html").write_text("{% if %}", encoding="utf-8")
-    result = run(project, "build", "--as-of", "2026-11-26")
+    result = run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     assert result.exit_code == 1 and "types/notice.html:1" in result.output
+
+
+def search_index_text(root: Path) -> str:
+    """The text Pagefind indexed (fragments are gzip'd JSON; Chinese is segmented with zero-width spaces)."""
+    import gzip
+
+    texts = [gzip.decompress(p.read_bytes()).decode("utf-8") for p in (root / "pagefind/fragment").glob("*.pf_fragment")]
+    return "".join(texts).replace("\u200b", "").replace(" ", "")
+
+
+def test_search_index_per_audience(site) -> None:
+    project = site(FILES)
+    run(project, "build", "--no-pdf", "--audience", "all", "--as-of", "2026-11-26")
+    public = search_index_text(project / "output/public")
+    party = search_index_text(project / "output/party")
+    assert "关于冬季消防安全的通知" in public and "党建经费2026年11月收支明细公示" in public
+    assert "党内通报庚辛壬" not in public and "党内通报庚辛壬" in party
+    assert "丁戊己" not in party
+    assert (project / "output/public/search.html").exists()

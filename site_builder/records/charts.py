@@ -40,6 +40,8 @@ def bar_chart(title: str, labels: list[str], series: list[tuple[str, list[Decima
         )
         for i, (_, values) in enumerate(series):
             value = values[g]
+            if not value:
+                continue  # an empty bar says nothing; its 0.00 label only clutters
             w = int(plot_w * float(max(value, Decimal(0)) / top)) if value else 0
             y = y0 + i * bar_h
             parts.append(

@@ -120,6 +120,7 @@ def render_pages(env: jinja2.Environment, ctx: SiteContext) -> dict[str, bytes]:
     for view in ctx.views:
         render(ctx.page_of(view), "record.html", view=view, history=ctx.history.get(view.id, []))
     render("changes.html", "changes.html", changes=ctx.changes)
+    render("search.html", "search.html")
     return pages
 
 
