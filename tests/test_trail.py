@@ -26,34 +26,34 @@ def page(project: Path, rel: str, audience: str = "public") -> str:
 
 def test_publish_records_once_and_nothing_when_unchanged(site) -> None:
     project = site({"caiwu/2026-11.yaml": LEDGER, "n.md": NOTICE})
-    result = run(project, "build", "--as-of", "2026-11-26")
+    result = run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     assert "新增 2 条修订" in result.output
     assert [(e["id"], e["rev"], e["action"]) for e in log_lines(project)] == [
         ("caiwu/2026-11", 1, "created"),
         ("n", 1, "created"),
     ]
-    run(project, "build", "--as-of", "2026-11-27")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-27")
     assert len(log_lines(project)) == 2
     assert "审计链 2:" in page(project, "index.html")
 
 
 def test_no_record_and_drafts_never_record(site) -> None:
     project = site({"caiwu/2026-11.yaml": LEDGER})
-    run(project, "build", "--as-of", "2026-11-26", "--no-record")
-    run(project, "build", "--as-of", "2026-11-26", "--drafts")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26", "--no-record")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26", "--drafts")
     assert log_lines(project) == []
 
 
 def test_correction_needs_a_new_reason_and_shows_field_diff(site) -> None:
     project = site({"caiwu/2026-11.yaml": LEDGER})
-    run(project, "build", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     ledger = project / "content/caiwu/2026-11.yaml"
     ledger.write_text(CORRECTED.replace("change_reason: 发票金额录入错误，更正为 960.00 元\n", ""), encoding="utf-8")
-    result = run(project, "build", "--as-of", "2026-11-27")
+    result = run(project, "build", "--no-pdf", "--as-of", "2026-11-27")
     assert result.exit_code == 1
     assert "修改已公开的记录需要填写新的 change_reason" in result.output or "change_reason" in result.output
     ledger.write_text(CORRECTED, encoding="utf-8")
-    assert run(project, "build", "--as-of", "2026-11-27").exit_code == 0
+    assert run(project, "build", "--no-pdf", "--as-of", "2026-11-27").exit_code == 0
     entries = log_lines(project)
     assert [(e["rev"], e["action"]) for e in entries] == [(1, "created"), (2, "changed")]
     html = page(project, "r/caiwu/2026-11.html")
@@ -64,18 +64,18 @@ def test_correction_needs_a_new_reason_and_shows_field_diff(site) -> None:
     # the same reason again for a further change is refused
     again = CORRECTED.replace("expense: 960.00", "expense: 970.00").replace("31540.00", "31530.00")
     ledger.write_text(again, encoding="utf-8")
-    assert run(project, "build", "--as-of", "2026-11-28").exit_code == 1
+    assert run(project, "build", "--no-pdf", "--as-of", "2026-11-28").exit_code == 1
 
 
 def test_deleting_a_published_file_is_an_error_until_withdrawn(site) -> None:
     project = site({"n.md": NOTICE, "m.md": NOTICE.replace("消防", "用电")})
-    run(project, "build", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     (project / "content/n.md").unlink()
-    result = run(project, "build", "--as-of", "2026-11-27")
+    result = run(project, "build", "--no-pdf", "--as-of", "2026-11-27")
     assert result.exit_code == 1 and "已公开的记录 n 的文件被删除" in result.output
     withdrawn = NOTICE.replace("status: approved", "status: withdrawn\nchange_reason: 通知内容有误，已重新发布")
     (project / "content/n.md").write_text(withdrawn, encoding="utf-8")
-    assert run(project, "build", "--as-of", "2026-11-27").exit_code == 0
+    assert run(project, "build", "--no-pdf", "--as-of", "2026-11-27").exit_code == 0
     assert log_lines(project)[-1]["action"] == "withdrawn"
     html = page(project, "r/n.html")
     assert "已撤回" in html and "通知内容有误" in html
@@ -84,14 +84,14 @@ def test_deleting_a_published_file_is_an_error_until_withdrawn(site) -> None:
 def test_changed_notice_must_be_noticed_again(site) -> None:
     noticed = NOTICE.replace("status: approved", "status: approved\nnotice_period: {from: 2026-11-10, to: 2026-11-20}")
     project = site({"n.md": noticed})
-    run(project, "build", "--as-of", "2026-11-12")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-12")
     changed = noticed.replace("请各位居民", "请全体居民") + ""
     changed = changed.replace("status: approved", "status: approved\nchange_reason: 补充说明")
     (project / "content/n.md").write_text(changed, encoding="utf-8")
-    result = run(project, "build", "--as-of", "2026-11-14")
+    result = run(project, "build", "--no-pdf", "--as-of", "2026-11-14")
     assert result.exit_code == 1 and "重新公示" in result.output
     (project / "content/n.md").write_text(changed.replace("from: 2026-11-10", "from: 2026-11-14"), encoding="utf-8")
-    assert run(project, "build", "--as-of", "2026-11-14").exit_code == 0
+    assert run(project, "build", "--no-pdf", "--as-of", "2026-11-14").exit_code == 0
 
 
 def tamper(project: Path, edit) -> None:
@@ -110,7 +110,7 @@ def tamper(project: Path, edit) -> None:
 )
 def test_verify_detects_tampering(site, name: str, edit) -> None:
     project = site({"caiwu/2026-11.yaml": LEDGER, "n.md": NOTICE, "m.md": NOTICE.replace("消防", "用电")})
-    run(project, "build", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     assert run(project, "audit", "verify").exit_code == 0
     tamper(project, edit)
     result = run(project, "audit", "verify")
@@ -119,7 +119,7 @@ def test_verify_detects_tampering(site, name: str, edit) -> None:
 
 def test_verify_against_a_printed_head_detects_truncation(site) -> None:
     project = site({"caiwu/2026-11.yaml": LEDGER, "n.md": NOTICE})
-    run(project, "build", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     head = log_lines(project)[-1]
     printed = f"{head['seq']}:{head['hash'][:8]}"
     assert printed in page(project, "index.html")
@@ -132,7 +132,7 @@ def test_verify_against_a_printed_head_detects_truncation(site) -> None:
 
 def test_verify_detects_content_that_differs_from_its_record(site) -> None:
     project = site({"caiwu/2026-11.yaml": LEDGER})
-    run(project, "build", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     snapshot = project / "content/_audit/snapshots/1.json"
     snapshot.write_text(snapshot.read_text(encoding="utf-8").replace("860.00", "86.00"), encoding="utf-8")
     assert run(project, "audit", "verify").exit_code == 1
@@ -140,27 +140,27 @@ def test_verify_detects_content_that_differs_from_its_record(site) -> None:
 
 def test_purge_keeps_verification_and_marks_history(site) -> None:
     project = site({"caiwu/2026-11.yaml": LEDGER})
-    run(project, "build", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     (project / "content/caiwu/2026-11.yaml").write_text(CORRECTED, encoding="utf-8")
-    run(project, "build", "--as-of", "2026-11-27")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-27")
     result = run(project, "audit", "purge", "--before", "2026-11-27")
     assert "已删除 1 份" in result.output
     assert not (project / "content/_audit/snapshots/1.json").exists()
     assert run(project, "audit", "verify").exit_code == 0
-    run(project, "build", "--as-of", "2026-11-28")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-28")
     assert "已按保留期限删除" in page(project, "r/caiwu/2026-11.html")
 
 
 def test_log_holds_no_personal_data(site) -> None:
     project = site({"caiwu/2026-11.yaml": LEDGER})
-    run(project, "build", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     log = (project / "content/_audit/log.jsonl").read_text(encoding="utf-8")
     assert "李四" not in log and "王芳" not in log and "860.00" not in log and "购买" not in log
 
 
 def test_log_command(site) -> None:
     project = site({"caiwu/2026-11.yaml": LEDGER})
-    run(project, "build", "--as-of", "2026-11-26")
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     out = run(project, "log", "caiwu/2026-11").output
     assert "caiwu/2026-11" in out and "第1版 发布" in out
 
@@ -198,13 +198,13 @@ def test_example_community_sequence(tmp_path: Path) -> None:
     """publish, correct with a reason, withdraw, verify, tamper, purge — on the example community."""
     project = tmp_path / "example"
     shutil.copytree(REPO / "content", project / "content", ignore=shutil.ignore_patterns("_audit"))
-    assert run(project, "build", "--as-of", "2026-11-26", "--no-pdf").exit_code == 0
+    assert run(project, "build", "--no-pdf", "--as-of", "2026-11-26").exit_code == 0
     published = len(log_lines(project))
     assert published >= 10
     ledger = next((project / "content").rglob("2026-10.yaml"))
     text = ledger.read_text(encoding="utf-8")
     ledger.write_text(text + "change_reason: 民主理财小组复核后补充说明\n", encoding="utf-8")
-    assert run(project, "build", "--as-of", "2026-11-27", "--no-pdf").exit_code == 0
+    assert run(project, "build", "--no-pdf", "--as-of", "2026-11-27").exit_code == 0
     assert len(log_lines(project)) == published  # a reason alone is not a change
     notice = next((project / "content").rglob("*垃圾分类*.md"))
     notice.write_text(
@@ -213,7 +213,7 @@ def test_example_community_sequence(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    assert run(project, "build", "--as-of", "2026-11-28", "--no-pdf").exit_code == 0
+    assert run(project, "build", "--no-pdf", "--as-of", "2026-11-28").exit_code == 0
     assert log_lines(project)[-1]["action"] == "withdrawn"
     assert run(project, "audit", "verify").exit_code == 0
     tamper(project, lambda ls: [ls[0].replace('"rev":1', '"rev":2'), *ls[1:]])
