@@ -32,6 +32,7 @@ RULES: dict[str, tuple[int, str]] = {
     "meetings_org_life_per_year": (1, "组织生活会每年最少次数"),
     "meetings_evaluation_per_year": (1, "民主评议每年最少次数"),
     "meetings_democratic_life_per_half": (1, "民主生活会每半年最少次数"),
+    "flow_certificate_percent": (100, "《流动党员活动证》发放率要求（%）"),
 }
 
 SITE_FIELDS: dict[str, F] = {
