@@ -89,7 +89,7 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
         if not page.printable:
             continue
         path = "pdf/" + page.path.removesuffix(".html") + ".pdf"
-        content = render_block(env, page.template, "main", path, ctx, page=page, **page.context)
+        content = main_content(render_template(env, page.template, page.path, ctx, page=page, **page.context))
         html = render_template(env, "pdf/page.html", path, ctx, page=page, content=content)
         jobs[path] = pdf.PdfJob(html, base, page.title, author, ctx.as_of)
     if not jobs:
@@ -99,11 +99,10 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
     return dict(zip(jobs, rendered))
 
 
-def render_block(env: jinja2.Environment, template: str, block: str, path: str, ctx: SiteContext, **extra: Any) -> str:
-    """Just one block of a web page template (the content of a register, without the site's navigation)."""
-    tmpl = env.get_template(template)
-    context = tmpl.new_context(
-        {"ctx": ctx, "site": ctx.site, "audience": ctx.audience, "as_of": ctx.as_of, "url": lambda t: t,
-         "page_path": path, "build_label": "", **extra}
-    )
-    return "".join(tmpl.blocks[block](context))
+def main_content(page_html: str) -> str:
+    """The <main> element of a rendered web page: a register without the site's header and footer."""
+    start = page_html.find("<main")
+    end = page_html.rfind("</main>")
+    if start < 0 or end < 0:
+        return page_html
+    return page_html[page_html.index(">", start) + 1 : end]
