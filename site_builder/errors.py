@@ -36,6 +36,7 @@ class Problem:
     en: str
     severity: Severity = "error"
     period: str = ""  # for findings: the period they concern (2026-11, 2026-Q4), for the 合规 page
+    audience: str = ""  # for findings: the lowest build whose 合规 page may show it ("" = its record's audience)
 
     def sort_key(self) -> tuple[Location, str, str]:
         """Order by file, then position, then text."""
@@ -80,9 +81,9 @@ class Problems:
         """Record something that blocks publication."""
         self.items.append(Problem(loc, fld, zh, en, "error"))
 
-    def finding(self, loc: Location, fld: str, zh: str, en: str, period: str = "") -> None:
+    def finding(self, loc: Location, fld: str, zh: str, en: str, period: str = "", audience: str = "") -> None:
         """Record a compliance finding (an error only with --strict), with the period it concerns."""
-        self.items.append(Problem(loc, fld, zh, en, "finding", period))
+        self.items.append(Problem(loc, fld, zh, en, "finding", period, audience))
 
     def warning(self, loc: Location, fld: str, zh: str, en: str) -> None:
         """Record something worth knowing that never blocks."""

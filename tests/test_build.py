@@ -323,3 +323,30 @@ def test_search_index_per_audience(site) -> None:
     assert "党内通报庚辛壬" not in public and "党内通报庚辛壬" in party
     assert "丁戊己" not in party
     assert (project / "output/public/search.html").exists()
+
+
+def test_compliance_page_shows_cleared_findings_only(site) -> None:
+    minutes = """\
+    ---
+    type: meeting-record
+    title: 第一支部支委会
+    kind: 支委会
+    org: 第一网格党支部
+    date: {date}
+    host: 杨卫东
+    recorder: 李四
+    attendees: [杨卫东, 李四]
+    topics: [研究支部工作]
+    approved_by: 王芳
+    approved_on: {date}
+    status: approved
+    ---
+
+    讨论机密事项甲乙丙。
+    """
+    project = site({f"m{n}.md": minutes.format(date=d) for n, d in enumerate(["2026-09-05", "2026-11-05"])})
+    assert run(project, "build", "--no-pdf", "--audience", "all", "--as-of", "2026-11-26").exit_code == 0
+    party = (project / "output/party/compliance.html").read_text(encoding="utf-8")
+    assert "第一网格党支部 2026年10月 没有召开支委会" in party and "甲乙丙" not in party
+    assert "第一网格党支部 2026年10月 没有召开支委会" in (project / "output/committee/compliance.html").read_text(encoding="utf-8")
+    assert not (project / "output/public/compliance.html").exists()

@@ -116,9 +116,16 @@ class Record:
         """Report an error at a field of this record."""
         problems.error(self.loc(path), path, zh, en)
 
-    def finding(self, problems: Problems, path: str, zh: str, en: str, period: str = "") -> None:
-        """Report a compliance finding at a field of this record (period: which one it concerns)."""
-        problems.finding(self.loc(path), path, zh, en, period or (self.period.key if self.period else ""))
+    def finding(
+        self, problems: Problems, path: str, zh: str, en: str, period: str = "", audience: str = ""
+    ) -> None:
+        """Report a compliance finding at a field of this record.
+
+        period: the one it concerns; audience: the lowest build that may see it on its 合规 page, when
+        the finding holds no personal data and may go lower than the record itself (meeting cadence).
+        """
+        key = period or (self.period.key if self.period else "")
+        problems.finding(self.loc(path), path, zh, en, key, audience)
 
 
 def notice_state(notice_period: dict[str, dt.date] | None, as_of: dt.date) -> str | None:

@@ -287,6 +287,7 @@ status: draft                    # 审批后改为 approved
                     f"{org} {period.label} {did}（要求{SPAN_ZH[cadence.span]}至少 {need} 次）",
                     f"{org}: {count} {label} in {period.key}, at least {need} per {cadence.span} required",
                     period=period.key,
+                    audience="party",  # counts of meetings, no minutes and no names: party members may see it
                 )
 
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:

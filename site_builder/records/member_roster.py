@@ -177,6 +177,7 @@ status: draft                    # 审批后改为 approved
             f"{len(missing)} of {len(flowing)} mobile party members have no activity certificate "
             f"(rate {rate}, {required}% required)",
             period=period,
+            audience="party",  # a count without names
         )
         for i, member in missing:
             rec.finding(
