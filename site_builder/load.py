@@ -35,6 +35,17 @@ class _TextLoader(yaml.SafeLoader):
 _TextLoader.yaml_implicit_resolvers = {}
 
 
+class _FastTextLoader(getattr(yaml, "CSafeLoader", _TextLoader)):  # type: ignore[misc]
+    """libyaml's parser with the same text-only resolution; aliases are caught after composing."""
+
+
+_FastTextLoader.yaml_implicit_resolvers = {}
+
+
+class _Reused(Exception):
+    """A node reached twice: an alias, which only the pure-Python loader can locate exactly."""
+
+
 Value = Union[str, None, list["Node"], dict[str, "Node"]]
 
 
@@ -142,6 +153,16 @@ def parse_yaml(text: str, where: str, problems: Problems, line_offset: int = 0) 
     """Parse one YAML document into a Node tree; every problem becomes an error with a location."""
     if not check_tabs(text, where, problems, 1 + line_offset):
         return None
+    # libyaml first (fast); anything unusual — a syntax error, an alias — is parsed again by the
+    # pure-Python loader, whose messages and alias locations are the ones users see.
+    if _FastTextLoader is not _TextLoader:
+        try:
+            fast = yaml.compose(text, Loader=_FastTextLoader)
+            if fast is None:
+                return Node({}, Location(where, 1 + line_offset, 1))
+            return _Converter(where, problems, line_offset, strict_reuse=True).convert(fast)
+        except (yaml.YAMLError, _Reused):
+            pass
     try:
         tree = yaml.compose(text, Loader=_TextLoader)
     except AliasRefused as exc:
@@ -194,17 +215,23 @@ def explain_yaml_error(exc: yaml.MarkedYAMLError, line_offset: int) -> tuple[str
 class _Converter:
     """Turns composed YAML nodes into Nodes, refusing aliases, tags and duplicate keys."""
 
-    def __init__(self, where: str, problems: Problems, line_offset: int):
+    def __init__(self, where: str, problems: Problems, line_offset: int, strict_reuse: bool = False):
         self.where = where
         self.problems = problems
         self.offset = line_offset
         self.count = 0
+        self.strict_reuse = strict_reuse
+        self.seen: set[int] = set()
 
     def loc(self, node: yaml.Node) -> Location:
         return Location(self.where, node.start_mark.line + 1 + self.offset, node.start_mark.column + 1)
 
     def convert(self, node: yaml.Node) -> Node | None:
         self.count += 1
+        if self.strict_reuse:
+            if id(node) in self.seen:
+                raise _Reused
+            self.seen.add(id(node))
         if self.count > MAX_NODES:
             self.problems.error(self.loc(node), "", "文件内容过多，无法处理", "document too large")
             return None
@@ -217,7 +244,7 @@ class _Converter:
             )
             return None
         if isinstance(node, yaml.ScalarNode):
-            plain = node.style is None
+            plain = node.style in (None, "")
             value = None if plain and node.value in NULLS else node.value
             return Node(value, self.loc(node), quoted=not plain)
         if isinstance(node, yaml.SequenceNode):
