@@ -90,7 +90,10 @@ def project_catalog(catalog: Catalog, audience: str, as_of: dt.date, drafts: boo
                 scheduled=rec.published and rec.published_on is not None and rec.published_on > as_of,
             )
         )
+    peers: dict[str, list[dict[str, Any]]] = {}
     for view in views:
-        peers = [v.data for v in views if v.rtype is view.rtype and not v.draft]
-        view.extra = view.rtype.view(view.data, peers)
+        if not view.draft:
+            peers.setdefault(view.rtype.name, []).append(view.data)
+    for view in views:
+        view.extra = view.rtype.view(view.data, peers.get(view.rtype.name, []))
     return views

@@ -141,6 +141,9 @@ def histories(
     """Revisions of the records this audience sees, each snapshot projected like the page."""
     by_id: dict[str, list[dict[str, Any]]] = {}
     changes: list[dict[str, Any]] = []
+    entries_of: dict[str, list[audit.Entry]] = {}
+    for entry in entries:
+        entries_of.setdefault(entry.id, []).append(entry)
     for view in views:
         if view.draft:
             continue
@@ -156,7 +159,7 @@ def histories(
                 out["body"] = body
             return out
 
-        revisions = audit.history(audit_dir(project), entries, view.id, keys_of(rtype), project_snapshot)
+        revisions = audit.history(audit_dir(project), entries_of.get(view.id, []), view.id, keys_of(rtype), project_snapshot)
         items = []
         for rev in revisions:
             e = rev.entry

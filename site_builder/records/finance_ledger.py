@@ -215,7 +215,11 @@ status: draft                    # 审批后改为 approved
             cat["expense"] += exp
             rows.append({**entry, "balance": balance})
         categories = sorted(by_category.items(), key=lambda kv: (-(kv[1]["income"] + kv[1]["expense"]), kv[0]))
-        same_account = sorted((p for p in peers if p.get("account") == data.get("account")), key=lambda p: p["period"])
+        # The account's trend: the last twelve periods up to this one.
+        same_account = sorted(
+            (p for p in peers if p.get("account") == data.get("account") and p["period"] <= data["period"]),
+            key=lambda p: p["period"],
+        )[-12:]
         return {
             "rows": rows,
             "income": income,

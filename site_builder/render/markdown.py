@@ -47,9 +47,12 @@ def _converter() -> markdown.Markdown:
     return md
 
 
+_CONVERTER = _converter()
+
+
 def render_markdown(text: str) -> str:
     """Markdown to HTML that is safe to embed (no script, handler, javascript:/data:/file: URL)."""
-    html = _converter().convert(text)
+    html = _CONVERTER.reset().convert(text)
     # h1 is the page title; body headings start at h2.
     html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     return nh3.clean(
