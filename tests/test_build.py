@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from site_builder import write
+from site_builder.records import TYPES
 from tests.conftest import LEDGER, NOTICE, REPO, run
 
 SECRET = (
@@ -284,7 +285,7 @@ def test_init_creates_a_site_that_builds(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, ["init", str(target)]).exit_code == 2  # never overwrites
 
 
-@pytest.mark.parametrize("type_name", ["notice", "finance-ledger"])
+@pytest.mark.parametrize("type_name", TYPES.names())
 def test_new_writes_a_record_that_checks(site, type_name: str) -> None:
     project = site({})
     result = run(project, "new", type_name)
