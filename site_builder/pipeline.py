@@ -138,7 +138,8 @@ def render_data(views: list[View]) -> dict[str, bytes]:
 
 def render_extras(project: Path, checked: Checked, ctx: SiteContext, pages: list[str]) -> dict[str, bytes]:
     """Stylesheet, attachments of visible records, robots.txt and (public only) the sitemap."""
-    files = {f"static/{p.name}": p.read_bytes() for p in sorted(STATIC.glob("*")) if p.is_file()}
+    web = [p for p in sorted(STATIC.glob("*")) if p.is_file() and p.name != "print.css"]  # print.css is for PDFs
+    files = {f"static/{p.name}": p.read_bytes() for p in web}
     for view in ctx.views:
         for name in view.data.get("attachments", []):
             files[f"files/{name}"] = (project / "content" / name).read_bytes()
