@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 import yaml
 
@@ -26,7 +25,7 @@ class AliasRefused(yaml.MarkedYAMLError):
 class _TextLoader(yaml.SafeLoader):
     """A safe loader that resolves every plain scalar to text and refuses aliases."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             raise AliasRefused(problem="alias", problem_mark=self.peek_event().start_mark)
         return super().compose_node(parent, index)  # type: ignore[no-any-return]
@@ -46,7 +45,7 @@ class _Reused(Exception):
     """A node reached twice: an alias, which only the pure-Python loader can locate exactly."""
 
 
-Value = Union[str, None, list["Node"], dict[str, "Node"]]
+Value = str | None | list["Node"] | dict[str, "Node"]
 
 
 @dataclass
@@ -167,8 +166,9 @@ def parse_yaml(text: str, where: str, problems: Problems, line_offset: int = 0) 
         tree = yaml.compose(text, Loader=_TextLoader)
     except AliasRefused as exc:
         mark = exc.problem_mark
+        line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (0, 0)
         problems.error(
-            Location(where, mark.line + 1 + line_offset, mark.column + 1),
+            Location(where, line, col),
             "",
             "不支持 YAML 锚点和别名（& 和 *），请把内容直接写出来",
             "YAML anchors and aliases (& and *) are not supported; write the content out",
@@ -250,6 +250,7 @@ class _Converter:
         if isinstance(node, yaml.SequenceNode):
             items = [self.convert(item) for item in node.value]
             return Node([i for i in items if i is not None], self.loc(node))
+        assert isinstance(node, yaml.MappingNode)
         return self._mapping(node)
 
     def _mapping(self, node: yaml.MappingNode) -> Node | None:

@@ -62,7 +62,7 @@ class Kind:
     def convert(self, node: Node, path: str, conv: Conv) -> Any:
         conv.locs[path] = node.where
         if isinstance(node.value, (list, dict)) or node.value is None:
-            what = {list: "列表", dict: "映射"}.get(type(node.value), "空值")
+            what = "列表" if isinstance(node.value, list) else "映射" if isinstance(node.value, dict) else "空值"
             return conv.bad(node, path, f"应填写{self.label}，得到的是{what}", f"expected {self.label}, got {what}")
         try:
             return self.parse(node.value.strip())

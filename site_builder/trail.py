@@ -159,7 +159,9 @@ def histories(
                 out["body"] = body
             return out
 
-        revisions = audit.history(audit_dir(project), entries_of.get(view.id, []), view.id, keys_of(rtype), project_snapshot)
+        revisions = audit.history(
+            audit_dir(project), entries_of.get(view.id, []), view.id, keys_of(rtype), project_snapshot
+        )
         items = []
         for rev in revisions:
             e = rev.entry

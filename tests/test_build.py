@@ -311,7 +311,9 @@ def search_index_text(root: Path) -> str:
     """The text Pagefind indexed (fragments are gzip'd JSON; Chinese is segmented with zero-width spaces)."""
     import gzip
 
-    texts = [gzip.decompress(p.read_bytes()).decode("utf-8") for p in (root / "pagefind/fragment").glob("*.pf_fragment")]
+    texts = [
+        gzip.decompress(p.read_bytes()).decode("utf-8") for p in (root / "pagefind/fragment").glob("*.pf_fragment")
+    ]
     return "".join(texts).replace("\u200b", "").replace(" ", "")
 
 
@@ -349,5 +351,7 @@ def test_compliance_page_shows_cleared_findings_only(site) -> None:
     assert run(project, "build", "--no-pdf", "--audience", "all", "--as-of", "2026-11-26").exit_code == 0
     party = (project / "output/party/compliance.html").read_text(encoding="utf-8")
     assert "第一网格党支部 2026年10月 没有召开支委会" in party and "甲乙丙" not in party
-    assert "第一网格党支部 2026年10月 没有召开支委会" in (project / "output/committee/compliance.html").read_text(encoding="utf-8")
+    assert "第一网格党支部 2026年10月 没有召开支委会" in (project / "output/committee/compliance.html").read_text(
+        encoding="utf-8"
+    )
     assert not (project / "output/public/compliance.html").exists()

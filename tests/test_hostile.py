@@ -6,14 +6,26 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import LEDGER, REPO, run
 
 CORPORA = REPO.parent / "shared" / "corpora"
-FORBIDDEN_TAGS = {"script", "iframe", "object", "embed", "style", "math", "frame", "frameset", "applet", "base", "form", "meta-refresh"}
+FORBIDDEN_TAGS = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "style",
+    "math",
+    "frame",
+    "frameset",
+    "applet",
+    "base",
+    "form",
+    "meta-refresh",
+}
 OUR_SVG = {"chart", "qr"}
 BAD_URL = re.compile(r"^\s*(javascript|vbscript|data|file)\s*:", re.I)
 
@@ -24,7 +36,9 @@ def payloads() -> list[str]:
     lines = []
     for name in ("xss-payloadbox.txt", "xss-html5sec.txt"):
         lines += (CORPORA / name).read_text(encoding="utf-8", errors="replace").splitlines()
-    lines += [s for s in json.loads((CORPORA / "naughty-strings.json").read_text(encoding="utf-8")) if isinstance(s, str)]
+    lines += [
+        s for s in json.loads((CORPORA / "naughty-strings.json").read_text(encoding="utf-8")) if isinstance(s, str)
+    ]
     return [line for line in lines if line.strip()]
 
 
@@ -47,7 +61,11 @@ class Inspector(HTMLParser):
         for name, value in attrs:
             if name.startswith("on"):
                 self.bad.append(f"{tag} {name}=")
-            if name in ("href", "src", "action", "formaction", "xlink:href", "srcset", "poster") and value and BAD_URL.match(value):
+            if (
+                name in ("href", "src", "action", "formaction", "xlink:href", "srcset", "poster")
+                and value
+                and BAD_URL.match(value)
+            ):
                 self.bad.append(f"{tag} {name}={value[:40]}")
 
 
@@ -101,5 +119,7 @@ def test_hostile_strings_come_out_inert(site) -> None:
 
 def test_inspector_catches_what_it_looks_for() -> None:
     inspector = Inspector()
-    inspector.feed('<a href=" javascript:alert(1)" onclick="x">a</a><svg onload=1></svg><img src="data:x"><script></script>')
+    inspector.feed(
+        '<a href=" javascript:alert(1)" onclick="x">a</a><svg onload=1></svg><img src="data:x"><script></script>'
+    )
     assert len(inspector.bad) == 6

@@ -116,9 +116,7 @@ class Record:
         """Report an error at a field of this record."""
         problems.error(self.loc(path), path, zh, en)
 
-    def finding(
-        self, problems: Problems, path: str, zh: str, en: str, period: str = "", audience: str = ""
-    ) -> None:
+    def finding(self, problems: Problems, path: str, zh: str, en: str, period: str = "", audience: str = "") -> None:
         """Report a compliance finding at a field of this record.
 
         period: the one it concerns; audience: the lowest build that may see it on its 合规 page, when

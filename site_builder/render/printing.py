@@ -34,7 +34,9 @@ def printable(view: View) -> bool:
 def plan_paths(ctx: SiteContext) -> dict[str, str]:
     """Record id / period page / extra page -> PDF path, so pages can link before PDFs exist."""
     paths = {v.id: record_pdf_path(v) for v in ctx.views if printable(v)}
-    for month in sorted({v.published_on.strftime("%Y-%m") for v in ctx.views if printable(v) and not v.draft and v.published_on}):
+    for month in sorted(
+        {v.published_on.strftime("%Y-%m") for v in ctx.views if printable(v) and not v.draft and v.published_on}
+    ):
         paths[f"period/{month}.html"] = f"pdf/bundle/{month}.pdf"
     for page in ctx.extra_pages:
         if page.printable:

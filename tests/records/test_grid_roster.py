@@ -224,8 +224,8 @@ def test_the_page_has_a_board_per_grid_with_manager_phone_and_staff(site) -> Non
         "1—4栋",
         "第一网格责任人",
         "138****1101",
-        '网格员</th><td>第一网格网格员',
-        '楼栋长</th><td>第一网格楼栋长',
+        "网格员</th><td>第一网格网格员",
+        "楼栋长</th><td>第一网格楼栋长",
     ):
         assert text in board, text
     assert "0746-7654321" in board  # the community's supervision phone

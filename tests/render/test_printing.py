@@ -46,7 +46,15 @@ def test_notice_pdf_has_what_a_bulletin_board_needs(built: Path) -> None:
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "A4" in info and "关于冬季消防安全的通知" in info and "中共测试社区委员会" in info
     body = "".join(text(pdf).split())  # ignore line breaks and layout spaces
-    for expected in ("关于冬季消防安全的通知", "公示期：2026年11月20日至2026年11月26日", "监督电话：0746-7654321", "2026年11月10日", "—1—", "第1版", "审计链"):
+    for expected in (
+        "关于冬季消防安全的通知",
+        "公示期：2026年11月20日至2026年11月26日",
+        "监督电话：0746-7654321",
+        "2026年11月10日",
+        "—1—",
+        "第1版",
+        "审计链",
+    ):
         assert expected in body, expected
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     cjk = [line for line in fonts.splitlines() if "CJK" in line]
@@ -66,8 +74,16 @@ def test_qr_code_decodes_to_the_record_page(built: Path, tmp_path: Path) -> None
     if shutil.which("zbarimg") is None:
         pytest.skip("zbar-tools not installed")
     pdf = built / "output/public/pdf/n.pdf"
-    pages = int(next(l for l in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout.splitlines() if l.startswith("Pages")).split()[-1])
-    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", str(pages), "-l", str(pages), str(pdf), str(tmp_path / "p")], check=True)
+    pages = int(
+        next(
+            l
+            for l in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout.splitlines()
+            if l.startswith("Pages")
+        ).split()[-1]
+    )
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-png", "-f", str(pages), "-l", str(pages), str(pdf), str(tmp_path / "p")], check=True
+    )
     image = next(tmp_path.glob("p*.png"))
     decoded = subprocess.run(["zbarimg", "--raw", "-q", str(image)], capture_output=True, text=True).stdout.strip()
     assert decoded == "https://example.org/test/r/n.html"
