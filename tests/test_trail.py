@@ -216,5 +216,9 @@ def test_example_community_sequence(tmp_path: Path) -> None:
     assert run(project, "build", "--no-pdf", "--as-of", "2026-11-28").exit_code == 0
     assert log_lines(project)[-1]["action"] == "withdrawn"
     assert run(project, "audit", "verify").exit_code == 0
+    purged = run(project, "audit", "purge", "--before", "2026-11-28")
+    # the superseded first version of the 垃圾分类 notice, and the only one of the notice withdrawn from the start
+    assert "已删除 2 份" in purged.output
+    assert run(project, "audit", "verify").exit_code == 0
     tamper(project, lambda ls: [ls[0].replace('"rev":1', '"rev":2'), *ls[1:]])
     assert run(project, "audit", "verify").exit_code == 1

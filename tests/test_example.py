@@ -1,0 +1,72 @@
+"""The example community in content/: it checks, builds, links, prints and verifies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from site_builder import pipeline
+from site_builder.project import project_catalog
+from site_builder.render.printing import printable, record_pdf_path
+from tests.conftest import REPO, run
+from tests.test_build import broken_links
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("example") / "site"
+    shutil.copytree(REPO / "content", project / "content")
+    result = run(project, "build", "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    result = run(project, "build", "--audience", "party", "--as-of", "2026-11-26", "--no-pdf")
+    assert result.exit_code == 0, result.output
+    return project
+
+
+def test_check_passes_with_findings_and_strict_fails() -> None:
+    result = run(REPO, "check")
+    assert result.exit_code == 0
+    assert "合规提示" in result.output and "错误:" not in result.output
+    assert run(REPO, "check", "--strict").exit_code == 1
+
+
+def test_committed_audit_trail_verifies_and_nothing_is_pending(example: Path) -> None:
+    assert run(example, "audit", "verify").exit_code == 0
+    log = (example / "content/_audit/log.jsonl").read_text(encoding="utf-8")
+    assert log == (REPO / "content/_audit/log.jsonl").read_text(encoding="utf-8")  # the build recorded nothing new
+
+
+def test_every_link_resolves(example: Path) -> None:
+    broken, count = broken_links(example / "output")
+    assert broken == [] and count > 500
+
+
+def test_every_disclosed_record_has_a_pdf_with_embedded_fonts(example: Path) -> None:
+    checked = pipeline.check(example)
+    views = project_catalog(checked.catalog, "public", dt.date(2026, 11, 26), False, checked.site)
+    expected = {record_pdf_path(v) for v in views if printable(v)}
+    assert len(expected) >= 15
+    for path in sorted(expected):
+        assert (example / "output/public" / path).is_file(), path
+    if shutil.which("pdffonts") is None:
+        pytest.skip("poppler-utils not installed")
+    for path in sorted(expected):
+        fonts = subprocess.run(["pdffonts", str(example / "output/public" / path)], capture_output=True, text=True).stdout
+        rows = [line for line in fonts.splitlines()[2:] if line.strip()]
+        assert rows and all(" yes yes " in line for line in rows), f"{path}: font not embedded and subset\n{fonts}"
+
+
+def test_public_history_shows_the_correction_and_the_withdrawal(example: Path) -> None:
+    ledger = (example / "output/public/r/caiwu/dangjianjingfei/2026-10.html").read_text(encoding="utf-8")
+    assert "entries[2026-10-007].expense: 257.00 → 275.00" in ledger
+    notice = (example / "output/public/r/juwu/2026-11-tingshuitongzhi.html").read_text(encoding="utf-8")
+    assert "已撤回" in notice and "供水公司管网维修改期" in notice
+    last = json.loads((example / "content/_audit/log.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    head = f"审计链 {last['seq']}:{last['hash'][:8]}"
+    assert head in (example / "output/public/index.html").read_text(encoding="utf-8")
+    assert head in (example / "output/public/r/juwu/dibao/2026-q4.html").read_text(encoding="utf-8")
