@@ -220,3 +220,38 @@ def diff(project: Path, rev_a: str, rev_b: str | None, fmt: str) -> None:
         return
     formatter = {"text": review.format_text, "markdown": review.format_markdown, "json": review.format_json}[fmt]
     click.echo(formatter(diffs))
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, help="端口")
+@click.option("--audience", type=click.Choice(["public", "party", "committee"]), default="public")
+@click.option("--as-of", "as_of", type=DateParam(), help="按这一天预览")
+@click.option("--pdf", is_flag=True, help="也生成 PDF（较慢）")
+@click.pass_obj
+def serve(project: Path, port: int, audience: str, as_of: dt.date | None, pdf: bool) -> None:
+    """在本机预览网站（含草稿，不记入审计），修改文件后自动刷新。"""
+    import threading
+
+    from . import serve as preview_server
+
+    preview = preview_server.Preview(project, audience, as_of, pdf)
+    if not preview.rebuild(lambda text: click.echo(text, err=True)):
+        sys.exit(1)
+    try:
+        server = preview_server.make_server(preview, port)
+    except OSError as exc:
+        click.echo(f"错误: 无法使用端口 {port}（{exc.strerror}），请换一个：sanwu serve --port 8001", err=True)
+        sys.exit(2)
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=preview_server.watch, args=(preview, stop, lambda text: click.echo(text, err=True)), daemon=True
+    )
+    watcher.start()
+    click.echo(f"预览地址：http://127.0.0.1:{port}/  （含草稿，不记入审计；按 Ctrl+C 停止）")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()

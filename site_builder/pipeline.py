@@ -77,6 +77,7 @@ def build(
     strict: bool = False,
     record: bool = True,
     pdf: bool = True,
+    output: Path | None = None,
 ) -> Built:
     """Validate, record revisions, project per audience, render, and swap each output in atomically.
 
@@ -93,7 +94,7 @@ def build(
     if recording and pending:
         entries += trail.record(project, pending)
     head = trail.chain_head(entries)
-    output = project / "output"
+    output = output or project / "output"
     clean_debris(output)
     env = make_env(project)
     built = Built(day, problems=checked.problems, recorded=len(pending) if recording else 0)
