@@ -15,7 +15,7 @@ import pytest
 
 from site_builder import write
 from site_builder.records import TYPES
-from tests.conftest import LEDGER, NOTICE, REPO, run
+from tests.conftest import LEDGER, NOTICE, run
 
 SECRET = (
     NOTICE.replace("title: 关于冬季消防安全的通知", "title: 委员会内部事项甲乙丙")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import urllib.request
-from pathlib import Path
 
 from site_builder import serve
 from tests.conftest import NOTICE
