@@ -23,6 +23,7 @@ from .render.search import index_site
 from .write import clean_debris, staged, write_files
 
 STATIC = Path(__file__).resolve().parent / "static"
+STAGING = ".sanwu-cache/staging"
 
 
 @dataclass
@@ -95,7 +96,8 @@ def build(
         entries += trail.record(project, pending)
     head = trail.chain_head(entries)
     output = output or project / "output"
-    clean_debris(output)
+    work = project / STAGING
+    clean_debris(work)
     env = make_env(project)
     built = Built(day, problems=checked.problems, recorded=len(pending) if recording else 0)
     for audience in audiences:
@@ -111,7 +113,7 @@ def build(
         files.update(render_extras(project, checked, ctx, list(files)))
         if pdf:
             files.update(render_pdfs(project, env, ctx))
-        with staged(output, audience) as staging:
+        with staged(output, audience, work) as staging:
             write_files(staging, files)
             index_site(staging)
         built.outputs[audience] = len(files)

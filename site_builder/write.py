@@ -1,7 +1,8 @@
 """The only module that writes output: a staging folder, then an atomic swap.
 
-A failed or killed build leaves the previous output as it was; leftovers of a killed build
-(hidden `.staging-*`/`.old-*` folders) are removed by the next build before it starts.
+Staging happens in a work folder beside output/ (.sanwu-cache/staging, same file system), so a
+failed or killed build leaves output/ exactly as it was, with nothing added; what a SIGKILL leaves
+in the work folder is removed by the next build before it starts.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ RENAME_EXCHANGE = 2
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 
 
-def clean_debris(output: Path) -> None:
+def clean_debris(work: Path) -> None:
     """Remove staging folders left behind by a killed build."""
-    if output.is_dir():
-        for child in output.iterdir():
+    if work.is_dir():
+        for child in work.iterdir():
             if child.name.startswith((".staging-", ".old-")):
                 shutil.rmtree(child, ignore_errors=True)
 
@@ -44,7 +45,7 @@ def swap_in(staging: Path, final: Path) -> None:
     if final.exists() and _exchange(staging, final):
         shutil.rmtree(staging)
         return
-    old = final.with_name(f".old-{final.name}")
+    old = staging.with_name(f".old-{final.name}")
     if final.exists():
         os.replace(final, old)
     os.replace(staging, final)
@@ -52,10 +53,11 @@ def swap_in(staging: Path, final: Path) -> None:
 
 
 @contextmanager
-def staged(output: Path, name: str) -> Iterator[Path]:
-    """A fresh folder to build `output/name` in; swapped in only if the block succeeds."""
+def staged(output: Path, name: str, work: Path) -> Iterator[Path]:
+    """A fresh folder (in work) to build `output/name` in; swapped in only if the block succeeds."""
     output.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=output))
+    work.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=work))
     # SIGTERM (a killed build) unwinds like an exception, so the staging folder is removed.
     main = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGTERM) if main else None

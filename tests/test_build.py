@@ -212,7 +212,7 @@ def test_failed_build_leaves_previous_output_and_no_debris(site, monkeypatch: py
     with pytest.raises(OSError):
         run(project, "build", "--no-pdf", "--as-of", "2026-11-26", "--no-record")
     assert fingerprint(project / "output") == before
-    assert sorted(p.name for p in (project / "output").iterdir()) == ["public"]
+    assert list((project / ".sanwu-cache/staging").iterdir()) == []
 
 
 def test_content_error_leaves_previous_output(site) -> None:
@@ -243,19 +243,19 @@ def test_killed_build_leaves_previous_output(site) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True)
     assert proc.returncode == -9
-    assert (project / "output/public/index.html").exists()
-    run(project, "check")
-    # the next build cleans the debris a SIGKILL could not
+    assert fingerprint(project / "output") == before  # output/ untouched: nothing added, nothing changed
+    work = project / ".sanwu-cache/staging"
+    assert list(work.iterdir())  # the half-written staging folder is outside output/ ...
     run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
+    assert list(work.iterdir()) == []  # ... and the next build removes it
     assert fingerprint(project / "output") == before
-    assert [p.name for p in (project / "output").iterdir()] == ["public"]
 
 
 def test_swap_without_renameat2_still_replaces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(write, "_exchange", lambda a, b: False)
     out = tmp_path / "output"
     for text in ("one", "two"):
-        with write.staged(out, "public") as staging:
+        with write.staged(out, "public", tmp_path / "work") as staging:
             (staging / "index.html").write_text(text)
     assert (out / "public/index.html").read_text() == "two"
     assert [p.name for p in out.iterdir()] == ["public"]
