@@ -210,11 +210,17 @@ def purge(project: Path, before: dt.date) -> None:
 @click.argument("rev_a")
 @click.argument("rev_b", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
+@click.option(
+    "--audience",
+    type=click.Choice(["public", "party", "committee"]),
+    default="committee",
+    help="按哪一级公开范围显示（默认 committee 完整数据；贴到公开的评论区请用 public）",
+)
 @click.pass_obj
-def diff(project: Path, rev_a: str, rev_b: str | None, fmt: str) -> None:
+def diff(project: Path, rev_a: str, rev_b: str | None, fmt: str, audience: str) -> None:
     """两个 git 版本之间的字段级差异（REV_B 默认为当前工作区）。"""
     try:
-        diffs = review.diff_revisions(project, rev_a, rev_b)
+        diffs = review.diff_revisions(project, rev_a, rev_b, audience)
     except SanwuError as exc:
         fail(exc)
         return

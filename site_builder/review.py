@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import subprocess
@@ -12,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from . import audit
+from .config import SiteConfig
 from .errors import SanwuError
-from .pipeline import check
-from .records import TYPES
+from .pipeline import check, resolve_as_of
+from .records import TYPES, Record
+from .records.base import audience_rank
+from .schema import to_plain
 from .trail import fmt_value, keys_of, recorded_data
 
 
@@ -50,17 +54,32 @@ def export_revision(project: Path, rev: str, target: Path) -> Path:
     return target / prefix if prefix != "." else target
 
 
-def snapshot(project: Path) -> dict[str, tuple[str, str, str, dict[str, Any]]]:
-    """id -> (type, title, path, recorded data) of every valid record."""
+def snapshot(project: Path, audience: str) -> dict[str, tuple[str, str, str, dict[str, Any]]]:
+    """id -> (type, title, path, data) of every valid record, as `audience` may see it."""
     checked = check(project)
-    return {r.id: (r.rtype.name, r.title, r.path, recorded_data(r)) for r in checked.catalog.records if r.valid}
+    as_of = resolve_as_of(None, checked.site)
+    out = {}
+    for r in checked.catalog.records:
+        if not r.valid or audience_rank(r.audience) > audience_rank(audience):
+            continue
+        data = recorded_data(r) if audience == "committee" else project_record(r, audience, as_of, checked.site)
+        out[r.id] = (r.rtype.name, r.title, r.path, data)
+    return out
 
 
-def diff_revisions(project: Path, rev_a: str, rev_b: str | None) -> list[RecordDiff]:
-    """Changes from rev_a to rev_b (default: the working tree), record by record."""
+def project_record(rec: Record, audience: str, as_of: dt.date, site: SiteConfig) -> dict[str, Any]:
+    """A record's data masked for an audience, as its page would show it."""
+    data = to_plain(rec.rtype.project(rec.data, audience, as_of, site))
+    if rec.body is not None:
+        data["body"] = rec.body
+    return data
+
+
+def diff_revisions(project: Path, rev_a: str, rev_b: str | None, audience: str = "committee") -> list[RecordDiff]:
+    """Changes from rev_a to rev_b (default: the working tree), record by record, as `audience` sees them."""
     with tempfile.TemporaryDirectory(prefix="sanwu-diff-") as tmp:
-        old = snapshot(export_revision(project, rev_a, Path(tmp) / "a"))
-        new = snapshot(export_revision(project, rev_b, Path(tmp) / "b") if rev_b else project)
+        old = snapshot(export_revision(project, rev_a, Path(tmp) / "a"), audience)
+        new = snapshot(export_revision(project, rev_b, Path(tmp) / "b") if rev_b else project, audience)
     out = []
     for rid in sorted(old.keys() | new.keys()):
         before, after = old.get(rid), new.get(rid)

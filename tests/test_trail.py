@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,28 @@ def test_example_community_sequence(tmp_path: Path) -> None:
     assert run(project, "audit", "verify").exit_code == 0
     tamper(project, lambda ls: [ls[0].replace('"rev":1', '"rev":2'), *ls[1:]])
     assert run(project, "audit", "verify").exit_code == 1
+
+
+def test_diff_for_the_public_masks_like_the_page(site) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git not installed")
+    team = """\
+    type: volunteer-team
+    title: 党员志愿服务队
+    kind: 党员志愿者
+    leader: 张三
+    members:
+      - {name: 张三, party_member: true, phone: "13800001234"}
+    approved_by: 王芳
+    approved_on: 2026-11-10
+    status: approved
+    """
+    project = site({"team.yaml": team})
+    git(project, "init", "-q")
+    git(project, "-c", "user.name=t", "-c", "user.email=t@example.org", "add", ".")
+    git(project, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "one")
+    (project / "content/team.yaml").write_text(textwrap.dedent(team).replace("13800001234", "13900005678"), encoding="utf-8")
+    full = run(project, "diff", "HEAD").output
+    assert "13800001234 → 13900005678" in full
+    public = run(project, "diff", "HEAD", "--audience", "public").output
+    assert "138****1234 → 139****5678" in public and "13900005678" not in public
