@@ -261,3 +261,19 @@ def serve(project: Path, port: int, audience: str, as_of: dt.date | None, pdf: b
     finally:
         stop.set()
         server.server_close()
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="写入目录（每种类型一个文件）")
+def schema(out_dir: Path | None) -> None:
+    """输出每种记录类型的 JSON Schema（供编辑器补全和校验）。"""
+    import json
+
+    schemas = {name: scaffold.json_schema(TYPES.types[name]) for name in TYPES.names()}
+    if out_dir is None:
+        click.echo(json.dumps(schemas, ensure_ascii=False, indent=2))
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, doc in schemas.items():
+        (out_dir / f"{name}.schema.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    click.echo(f"已写入 {len(schemas)} 个 JSON Schema 到 {out_dir}")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .errors import SanwuError
-from .records import TYPES
+from .records import TYPES, RecordType
 
 SITE_YAML = """\
 # 站点配置：每份公告的落款、监督电话和网址都从这里来。
@@ -67,3 +68,11 @@ def new_record(project: Path, type_name: str, path: Path | None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(rtype.example, encoding="utf-8")
     return target
+
+
+def json_schema(rtype: RecordType) -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) for one record type, from its declared fields."""
+    doc: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": rtype.label}
+    doc.update(rtype.schema.json_type)
+    doc["properties"]["type"] = {"const": rtype.name, "description": "记录类型"}
+    return doc

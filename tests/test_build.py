@@ -346,3 +346,20 @@ def test_compliance_page_shows_cleared_findings_only(site) -> None:
         encoding="utf-8"
     )
     assert not (project / "output/public/compliance.html").exists()
+
+
+def test_schema_command_writes_one_json_schema_per_type(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from site_builder.cli import main
+
+    result = CliRunner().invoke(main, ["schema", "--out", str(tmp_path)])
+    assert result.exit_code == 0
+    ledger = json.loads((tmp_path / "finance-ledger.schema.json").read_text(encoding="utf-8"))
+    assert ledger["properties"]["type"] == {"const": "finance-ledger", "description": "记录类型"}
+    assert {"account", "opening_balance", "entries", "closing_balance"} <= set(ledger["required"])
+    entry = ledger["properties"]["entries"]["items"]
+    assert entry["additionalProperties"] is False and "voucher" in entry["required"]
+    assert len(list(tmp_path.glob("*.schema.json"))) == len(TYPES.names())
