@@ -9,13 +9,15 @@ from pathlib import Path, PurePosixPath
 
 from pypinyin import lazy_pinyin
 
+from .cnrules import format_date_cn
 from .config import SiteConfig
 from .errors import Location, Problems
 from .load import RawRecord
 from .records import TYPES, Record
 from .schema import INVALID, Bad, Choice, Conv, has_invalid
 
-ID_RE = re.compile(r"[a-z0-9_-]+(/[a-z0-9_-]+)*")
+ID_RE = re.compile(r"[a-z0-9_-]{1,100}(/[a-z0-9_-]{1,100}){0,7}")
+RECORD_SUFFIXES = {".yaml", ".yml", ".md"}
 
 
 @dataclass
@@ -69,12 +71,19 @@ def make_record(raw: RawRecord, problems: Problems) -> Record | None:
     rid = data.get("id")
     if rid is None:
         rid = path_id(raw.path)
+        if not ID_RE.fullmatch(rid):
+            problems.error(
+                raw.root.loc,
+                "id",
+                f"由文件路径得到的编号太长：{rid[:60]}…；请用较短的文件名，或填写 id 字段",
+                "the id derived from the path is too long; use a shorter file name or an id field",
+            )
     elif rid is INVALID or not ID_RE.fullmatch(rid):
         problems.error(
             conv.locs.get("id", raw.root.loc),
             "id",
-            "id 只能用小写字母、数字、-、_ 和 /（如 caiwu/2026-11）",
-            "id may contain only a-z, 0-9, -, _ and / (e.g. caiwu/2026-11)",
+            "id 只能用小写字母、数字、-、_ 和 /（如 caiwu/2026-11），每段不超过 100 个字符",
+            "id may contain only a-z, 0-9, -, _ and / (e.g. caiwu/2026-11), at most 100 per segment",
         )
         rid = path_id(raw.path)
     return Record(rtype, raw.path, rid, data, conv.locs, raw.body, raw.body_line, not has_invalid(data))
@@ -107,6 +116,15 @@ def check_common(rec: Record, project: Path, problems: Problems) -> None:
     np = rec.get("notice_period")
     if isinstance(np, dict) and not has_invalid(np) and np["to"] < np["from"]:
         rec.error(problems, "notice_period.to", "公示结束日期早于开始日期", "notice period ends before it starts")
+    elif isinstance(np, dict) and not has_invalid(np) and rec.published_on and rec.published_on > np["from"]:
+        # residents would never see the first days of the 公示
+        rec.error(
+            problems,
+            "notice_period.from",
+            f"公示开始日期 {format_date_cn(np['from'])} 早于公开日期 {format_date_cn(rec.published_on)}："
+            "居民看不到完整的公示期，请顺延公示期",
+            f"the notice period starts ({np['from']}) before the record is published ({rec.published_on})",
+        )
     if rec.status == "withdrawn" and not rec.get("change_reason"):
         rec.error(
             problems,
@@ -124,12 +142,25 @@ def check_attachment(rec: Record, path: str, name: str, project: Path, problems:
         return
     content = (project / "content").resolve()
     pure = PurePosixPath(name)
-    target = (content / name).resolve()
-    if pure.is_absolute() or ".." in pure.parts or "\\" in name or not target.is_relative_to(content):
+    try:
+        target = (content / name).resolve()
+        outside = pure.is_absolute() or ".." in pure.parts or "\\" in name or not target.is_relative_to(content)
+        exists = not outside and target.is_file()
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system
+        outside, exists = True, False
+    if outside:
         rec.error(
             problems, path, f"附件路径必须在 content/ 之内：{name}", f"attachment must be inside content/: {name}"
         )
-    elif not target.is_file():
+    elif any(part.startswith(("_", ".")) for part in pure.parts) or pure.suffix in RECORD_SUFFIXES:
+        # a record file, site.yaml or the audit store would publish what projections withhold
+        rec.error(
+            problems,
+            path,
+            f"附件不能是记录文件、站点配置或 _ 开头的文件夹里的文件：{name}",
+            f"an attachment cannot be a record, site.yaml or a file under a _ folder: {name}",
+        )
+    elif not exists:
         rec.error(problems, path, f"找不到附件文件 content/{name}", f"attachment not found: content/{name}")
 
 

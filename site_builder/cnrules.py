@@ -6,6 +6,7 @@ Pure helpers: no I/O, no clock, no imports from other site_builder modules.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -137,20 +138,25 @@ def mask_id_number(s: str) -> str:
     return s[:4] + "*" * (len(s) - 8) + s[-4:]
 
 
-_MOBILE_PATTERN = re.compile(r"(?:\+86|0086|86)?(1[3-9][0-9]{9})")
+# A mainland mobile number anywhere in a text: an optional +86/0086/86 prefix (maybe in brackets), then
+# 1[3-9] and nine more digits, with spaces, dots, hyphens or brackets allowed between the digits.
+_MOBILE_PATTERN = re.compile(r"(?<!\d)(?:\(?(?:\+|00)?86\)?[\s.\-]*)?(1[3-9](?:[\s.\-()]*\d){9})(?!\d)")
 
 
 def mask_mobile(s: str) -> str:
-    """Mask a mainland mobile number as 138****8000; landlines and anything else unchanged.
+    """Mask every mainland mobile number in a text as 138****8000; landlines and other text unchanged.
 
-    Spaces and hyphens inside the number and a +86 / 0086 / 86 prefix are tolerated, so
-    "138 0013 8000" cannot slip through unmasked; the result is always the bare masked form.
+    Full-width digits, separators and a +86 prefix are tolerated, so "手机 １３８-0013-8000（本人）" or two
+    numbers separated by "/" cannot slip through unmasked.
     """
-    m = _MOBILE_PATTERN.fullmatch(re.sub(r"[\s-]", "", s))
-    if m is None:
-        return s
-    digits = m.group(1)
-    return f"{digits[:3]}****{digits[-4:]}"
+    text = unicodedata.normalize("NFKC", s)
+
+    def masked(m: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", m.group(1))
+        return f"{digits[:3]}****{digits[-4:]}"
+
+    out, count = _MOBILE_PATTERN.subn(masked, text)
+    return out if count else s
 
 
 # ---------------------------------------------------------------------------

@@ -43,7 +43,7 @@ SITE_FIELDS: dict[str, F] = {
     "supervision_phone": F(Text(), doc="监督电话"),
     "address": F(Text(), doc="地址"),
     "timezone": F(Text(), doc="时区，默认 Asia/Shanghai"),
-    "rules": F(Obj({k: F(Int(), doc=d) for k, (_, d) in RULES.items()}), doc="规则数值覆盖"),
+    "rules": F(Obj({k: F(Int(maximum=36500), doc=d) for k, (_, d) in RULES.items()}), doc="规则数值覆盖"),
 }
 
 YEAR_DAYS = Obj({"holidays": F(ListOf(Date())), "workdays": F(ListOf(Date()))})
@@ -113,15 +113,40 @@ def load_config(project: Path, problems: Problems) -> SiteConfig:
 
 
 def _calendar(node: Any, conv: Conv) -> dict[int, dict[str, list[dt.date]]]:
+    """calendar: {2027: {holidays: [...], workdays: [...]}}, each date in its year and in one list only."""
     if not isinstance(node.value, dict):
         conv.bad(node, "calendar", "calendar 应为“年份: {holidays: [...], workdays: [...]}”", "bad calendar")
         return {}
     years = {}
-    for year, days in node.value.items():
-        if not re.fullmatch(r"\d{4}", year):
-            conv.bad(days, f"calendar.{year}", "年份应为四位数字", "year must have four digits")
+    for year_text, days in node.value.items():
+        where = f"calendar.{year_text}"
+        if not re.fullmatch(r"\d{4}", year_text):
+            conv.bad(days, where, "年份应为四位数字", "year must have four digits")
             continue
-        value = YEAR_DAYS.convert(days, f"calendar.{year}", conv)
-        if value is not INVALID:
-            years[int(year)] = {k: [d for d in value.get(k, []) if d is not INVALID] for k in ("holidays", "workdays")}
+        value = YEAR_DAYS.convert(days, where, conv)
+        if value is INVALID:
+            continue
+        year = int(year_text)
+        lists: dict[str, list[dt.date]] = {}
+        for kind in ("holidays", "workdays"):
+            listed = value.get(kind) if isinstance(value.get(kind), list) else []
+            lists[kind] = []
+            for i, day in enumerate(listed, 1):
+                path = f"{where}.{kind}[{i}]"
+                if day is INVALID:
+                    continue
+                if day.year != year:
+                    conv.problems.error(
+                        conv.locs.get(path, days.where), path, f"{day} 不在 {year} 年", f"{day} is not in {year}"
+                    )
+                elif kind == "workdays" and day in lists["holidays"]:
+                    conv.problems.error(
+                        conv.locs.get(path, days.where),
+                        path,
+                        f"{day} 同时列为假日和工作日",
+                        f"{day} is both a holiday and a workday",
+                    )
+                else:
+                    lists[kind].append(day)
+        years[year] = lists
     return years

@@ -16,6 +16,7 @@ from .errors import Location, Problems
 NULLS = {"", "~", "null", "Null", "NULL"}
 PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 MAX_NODES = 200_000  # far above any real record; stops pathological documents early
+MAX_DEPTH = 64  # records nest three or four levels; brackets in quoted text count too, so be generous
 
 
 class AliasRefused(yaml.MarkedYAMLError):
@@ -112,6 +113,14 @@ def decode(data: bytes, where: str, problems: Problems) -> str | None:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         guess = _guess_encoding(data)
+        if guess is None:
+            problems.error(
+                Location(where, line, col),
+                "",
+                "文件不是文本文件（可能是图片、Word 或其他二进制文件）；记录文件应是 UTF-8 编码的 YAML 或 Markdown",
+                "not a text file (an image, a Word file or other binary?); records are UTF-8 YAML or Markdown",
+            )
+            return None
         problems.error(
             Location(where, line, col),
             "",
@@ -122,14 +131,18 @@ def decode(data: bytes, where: str, problems: Problems) -> str | None:
         return None
 
 
-def _guess_encoding(data: bytes) -> str:
-    for name in ("gb18030", "big5", "utf-16"):
+def _guess_encoding(data: bytes) -> str | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    if b"\x00" in data:
+        return None
+    for name in ("gb18030", "big5"):
         try:
             data.decode(name)
         except UnicodeDecodeError:
             continue
         return "GBK" if name == "gb18030" else name.upper()
-    return "未知编码"
+    return None
 
 
 def check_tabs(text: str, where: str, problems: Problems, first_line: int = 1) -> bool:
@@ -148,9 +161,30 @@ def check_tabs(text: str, where: str, problems: Problems, first_line: int = 1) -
     return ok
 
 
+def too_deep(text: str) -> bool:
+    """Nesting far beyond any record: refused before a parser recurses into it (or libyaml crashes)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    indent = max((len(line) - len(line.lstrip(" ")) for line in text.split("\n")), default=0)
+    return deepest > MAX_DEPTH or indent > 2 * MAX_DEPTH
+
+
 def parse_yaml(text: str, where: str, problems: Problems, line_offset: int = 0) -> Node | None:
     """Parse one YAML document into a Node tree; every problem becomes an error with a location."""
     if not check_tabs(text, where, problems, 1 + line_offset):
+        return None
+    if too_deep(text):
+        problems.error(
+            Location(where, 1 + line_offset, 1),
+            "",
+            f"嵌套层数过多（超过 {MAX_DEPTH} 层），记录不需要这么深的结构",
+            f"nested more than {MAX_DEPTH} levels deep",
+        )
         return None
     # libyaml first (fast); anything unusual — a syntax error, an alias — is parsed again by the
     # pure-Python loader, whose messages and alias locations are the ones users see.
@@ -299,7 +333,7 @@ def load_file(path: Path, rel: str, problems: Problems) -> RawRecord | None:
     text = decode(path.read_bytes(), rel, problems)
     if text is None:
         return None
-    text = text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # Windows and old Mac line ends
     if path.suffix == ".md":
         parts = split_front_matter(text, rel, problems)
         if parts is None:

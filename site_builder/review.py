@@ -45,6 +45,8 @@ def _git(project: Path, *args: str) -> bytes:
 
 def export_revision(project: Path, rev: str, target: Path) -> Path:
     """The content/ folder of a git revision, written under target."""
+    if rev.startswith("-"):
+        raise SanwuError(f"无效的版本：{rev}（版本不能以 - 开头）")
     top = Path(_git(project, "rev-parse", "--show-toplevel").decode().strip())
     prefix = project.resolve().relative_to(top.resolve()).as_posix()
     path = f"{prefix}/content" if prefix != "." else "content"

@@ -47,12 +47,15 @@ def init_site(directory: Path, community: str) -> list[Path]:
         directory / ".gitignore": "output/\n",
     }
     created = []
-    for path, text in files.items():
-        if path.exists():
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        created.append(path)
+    try:
+        for path, text in files.items():
+            if path.exists():
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            created.append(path)
+    except OSError as exc:
+        raise SanwuError(f"无法在 {directory} 创建站点：{exc.strerror}（{exc.filename}）") from None
     return created
 
 
@@ -65,8 +68,11 @@ def new_record(project: Path, type_name: str, path: Path | None) -> Path:
         raise SanwuError(f"{type_name} 记录应保存为 {suffix} 文件，而不是 {target.name}")
     if target.exists():
         raise SanwuError(f"{target} 已存在，不会覆盖")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(rtype.example, encoding="utf-8")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(rtype.example, encoding="utf-8")
+    except OSError as exc:
+        raise SanwuError(f"无法写入 {target}：{exc.strerror}") from None
     return target
 
 

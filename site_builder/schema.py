@@ -120,15 +120,18 @@ class Int(Kind):
     label = "整数"
     json_type = {"type": "integer"}
 
-    def __init__(self, minimum: int = 0):
+    def __init__(self, minimum: int = 0, maximum: int = 10_000_000):
         self.minimum = minimum
+        self.maximum = maximum
 
     def parse(self, text: str) -> int:
-        if not re.fullmatch(r"\d+", text):
+        if not re.fullmatch(r"\d{1,12}", text):
             raise Bad(f"应为整数，得到 “{text}”", f"expected a whole number, got {text!r}")
         value = int(text)
         if value < self.minimum:
             raise Bad(f"应不小于 {self.minimum}，得到 {value}", f"must be at least {self.minimum}")
+        if value > self.maximum:
+            raise Bad(f"应不大于 {self.maximum}，得到 {value}", f"must be at most {self.maximum}")
         return value
 
 
@@ -170,12 +173,19 @@ class Money(Kind):
         return value.quantize(Decimal("0.01"))
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2100  # birth dates to far-future plans; keeps date arithmetic in range
+
+
 def parse_date(text: str) -> dt.date:
     """A calendar date written YYYY-MM-DD; impossible days are named."""
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
     if not m:
         raise Bad(f"日期应写成 2026-11-26 的格式，得到 “{text}”", f"date must look like 2026-11-26, got {text!r}")
     year, month, day = (int(g) for g in m.groups())
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise Bad(
+            f"日期 {text} 的年份应在 {MIN_YEAR} 到 {MAX_YEAR} 之间", f"date {text}: year must be {MIN_YEAR}–{MAX_YEAR}"
+        )
     if not 1 <= month <= 12:
         raise Bad(f"日期 {text} 的月份不存在", f"date {text}: no such month")
     last = calendar.monthrange(year, month)[1]
@@ -266,6 +276,8 @@ def parse_period_text(text: str) -> Period:
             f"period must look like 2026, 2026-H2, 2026-Q4 or 2026-11, got {text!r}",
         )
     year, rest = int(m.group(1)), m.group(2)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise Bad(f"期间 {text} 的年份应在 {MIN_YEAR} 到 {MAX_YEAR} 之间", f"period {text}: year out of range")
     if not rest:
         first, last = 1, 12
     elif rest[0] == "H":
@@ -367,7 +379,7 @@ class Obj(Kind):
             if value.value is None:
                 conv.locs[where] = value.where
                 if spec.required:
-                    conv.bad(value, where, "必填字段不能为空", "required field is empty")
+                    out[key] = conv.bad(value, where, "必填字段不能为空", "required field is empty")
                 continue
             out[key] = spec.kind.convert(value, where, conv)
         for key, spec in self.fields.items():

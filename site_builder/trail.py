@@ -15,16 +15,18 @@ from typing import Any
 
 from . import audit
 from .catalog import Catalog
-from .cnrules import format_money
+from .cnrules import format_date_cn, format_money
 from .config import SiteConfig
 from .errors import Location, Problems
 from .load import Node
 from .records import Record, RecordType
+from .records.base import audience_rank
 from .schema import INVALID, Conv, to_plain
 
 AUDIT_DIR = "content/_audit"
 ACTION_LABEL = {"created": "发布", "changed": "更正", "withdrawn": "撤回"}
 MONEY_TEXT = re.compile(r"-?\d+\.\d{2}")
+DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def audit_dir(project: Path) -> Path:
@@ -121,9 +123,18 @@ def to_node(value: Any, loc: Location) -> Node:
 
 
 def fmt_value(value: Any) -> str:
-    """Change lists show amounts as on the page: 1,250.00."""
+    """Change lists show amounts and dates as on the page: 1,250.00 and 2026年11月26日."""
     if isinstance(value, str) and MONEY_TEXT.fullmatch(value):
         return format_money(Decimal(value))
+    if isinstance(value, str) and DATE_TEXT.fullmatch(value):
+        try:
+            return format_date_cn(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return "[" + "、".join(fmt_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + "，".join(f"{k}: {fmt_value(v)}" for k, v in value.items()) + "}"
     return audit.format_value(value)
 
 
@@ -150,6 +161,11 @@ def histories(
         rtype = view.rtype
 
         def project_snapshot(plain: dict[str, Any], rtype: RecordType = rtype) -> dict[str, Any]:
+            # A revision recorded for a higher audience shows nothing of its content here: only its date
+            # and reason (a record whose audience was lowered must not reveal what it said before).
+            recorded_for = plain.get("audience") or rtype.default_audience
+            if audience_rank(recorded_for) > audience_rank(audience):
+                return {}
             data = typed(rtype, plain, AUDIT_DIR)
             if data is None:
                 return {}

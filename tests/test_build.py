@@ -363,3 +363,16 @@ def test_schema_command_writes_one_json_schema_per_type(tmp_path: Path) -> None:
     entry = ledger["properties"]["entries"]["items"]
     assert entry["additionalProperties"] is False and "voucher" in entry["required"]
     assert len(list(tmp_path.glob("*.schema.json"))) == len(TYPES.names())
+
+
+def test_csv_cells_cannot_run_or_be_mangled_by_excel() -> None:
+    from site_builder.render.data import cell
+
+    assert cell('=HYPERLINK("http://evil","x")', "text").startswith("'=")
+    assert cell("@SUM(A1)", "text") == "'@SUM(A1)"
+    assert cell("430102199001010024", "text") == "\t430102199001010024"
+    assert cell("007", "text") == "\t007"
+    assert cell("2026-11-001", "text") == "2026-11-001"
+    from decimal import Decimal
+
+    assert cell(Decimal("-12.50"), "money") == "-12.50"

@@ -248,3 +248,28 @@ def test_diff_for_the_public_masks_like_the_page(site) -> None:
     assert "13800001234 → 13900005678" in full
     public = run(project, "diff", "HEAD", "--audience", "public").output
     assert "138****1234 → 139****5678" in public and "13900005678" not in public
+
+
+def test_lowering_the_audience_never_reveals_what_the_record_said_before(site) -> None:
+    inner = NOTICE.replace("area: residents", "area: party\naudience: committee").replace(
+        "请各位居民注意用火安全。", "请各位居民注意用火安全。\n\n内部名单：李某某甲乙丙。"
+    )
+    project = site({"n.md": inner})
+    run(project, "build", "--no-pdf", "--as-of", "2026-11-20")
+    public = inner.replace("audience: committee", "audience: public\nchange_reason: 删去内部内容后向社会公开")
+    (project / "content/n.md").write_text(public.replace("\n\n内部名单：李某某甲乙丙。", ""), encoding="utf-8")
+    assert run(project, "build", "--no-pdf", "--audience", "all", "--as-of", "2026-11-26").exit_code == 0
+    for audience in ("public", "party"):
+        for rel in ("r/n.html", "changes.html", "feed.xml"):
+            text = page(project, rel, audience)
+            assert "甲乙丙" not in text, (audience, rel)
+    assert "删去内部内容后向社会公开" in page(project, "r/n.html")
+    assert "甲乙丙" in page(project, "r/n.html", "committee")  # the committee still sees the whole history
+
+
+def test_change_lists_show_dates_and_money_as_pages_do() -> None:
+    from site_builder.trail import fmt_value
+
+    assert fmt_value("2026-11-03") == "2026年11月3日"
+    assert fmt_value("1250.00") == "1,250.00"
+    assert fmt_value("2026-13-45") == "2026-13-45"

@@ -38,14 +38,21 @@ def record_json(view: View) -> bytes:
 
 
 def cell(value: Any, kind: str) -> str:
-    """A CSV cell: plain numbers so Excel can add them up."""
+    """A CSV cell: plain numbers so Excel can add them up; text that Excel would run or mangle, made inert."""
     if value is None:
         return ""
     if kind == "names" and isinstance(value, list):
         return "、".join(value)
     if isinstance(value, Decimal):
         return f"{value:.2f}" if kind == "money" else str(value)
-    return str(to_plain(value))
+    text = str(to_plain(value))
+    if kind in ("money", "number", "date"):
+        return text
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text  # never a formula (CSV injection)
+    if text.isdigit() and (len(text) > 11 or text.startswith("0")):
+        return "\t" + text  # ID numbers and voucher 007 stay text instead of 4.31E+17 or 7
+    return text
 
 
 def record_csv(view: View) -> bytes:

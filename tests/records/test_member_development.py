@@ -109,7 +109,7 @@ def test_bad_site_calendar_is_an_error_not_a_traceback(site) -> None:
     result = run(site({PATH: record()}, site_yaml), "check")
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert "content/site.yaml: 错误: calendar: calendar.2027 中的日期 2026-10-01 不在 2027 年" in result.stdout
+    assert "content/site.yaml:7:16: 错误: calendar.2027.holidays[1]: 2026-10-01 不在 2027 年" in result.stdout
 
 
 # --- the process dates -------------------------------------------------------------------------
