@@ -295,8 +295,12 @@ def history(
     record_id: str,
     keys: Mapping[str, Key] = NATURAL_KEYS,
     project: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    unwritten: Mapping[int, dict[str, Any]] | None = None,
 ) -> list[Revision]:
-    """One record's revisions, oldest first, each with its changes (after `project`) against the last."""
+    """One record's revisions, oldest first, each with its changes (after `project`) against the last.
+
+    `unwritten` holds the data of entries being recorded (see recording()), whose snapshots are not on disk yet.
+    """
     revisions: list[Revision] = []
     before: dict[str, Any] | None = None
     for entry in entries:
@@ -304,7 +308,9 @@ def history(
             continue
         snapshot = _read_snapshot(audit_dir, entry.seq)
         data: dict[str, Any] | None = None
-        if snapshot is not None:
+        if unwritten is not None and entry.seq in unwritten:
+            data = project(unwritten[entry.seq]) if project else unwritten[entry.seq]
+        elif snapshot is not None:
             salt, data = snapshot
             if _content_hash(salt, data) != entry.content_hash:
                 raise AuditError(f"{_snapshot_path(audit_dir, entry.seq)}: 审计快照与日志记录的 content_hash 不符")
@@ -576,8 +582,19 @@ def _ensure_gitignore(audit_dir: Path) -> None:
 
 def append(audit_dir: Path, pending: Sequence[Pending]) -> list[Entry]:
     """Record planned revisions under the lock: snapshots first, then the log lines; return the entries."""
+    with recording(audit_dir, pending) as new:
+        pass
+    return new
+
+
+@contextmanager
+def recording(audit_dir: Path, pending: Sequence[Pending]) -> Iterator[list[Entry]]:
+    """Prepare the entries of planned revisions under the lock and yield them; they are written only
+    when the block succeeds, so a build can render pages that show the new chain head first and
+    record nothing if rendering fails."""
     if not pending:
-        return []
+        yield []
+        return
     with lock(audit_dir):
         lines, problems = _parse_log(audit_dir)
         problems += _chain_problems(audit_dir / LOG_NAME, lines)
@@ -609,6 +626,7 @@ def append(audit_dir: Path, pending: Sequence[Pending]) -> list[Entry]:
             new.append(Entry(**raw))
             body = {"seq": seq, "id": item.id, "salt": salt.hex(), "data": item.data}
             snapshots.append((_snapshot_path(audit_dir, seq), json.dumps(body, ensure_ascii=False, indent=1).encode()))
+        yield list(new)
         (audit_dir / SNAPSHOT_DIR).mkdir(exist_ok=True)
         _ensure_gitignore(audit_dir)
         # Snapshots before the log: a crash in between leaves unreferenced snapshots that the next
@@ -617,7 +635,6 @@ def append(audit_dir: Path, pending: Sequence[Pending]) -> list[Entry]:
             _write_atomic(path, body_bytes + b"\n")
         _fsync_dir(audit_dir / SNAPSHOT_DIR)
         _append_lines(audit_dir / LOG_NAME, [canonical(asdict(entry)) for entry in new])
-    return new
 
 
 def _check_still_current(entries: Sequence[Entry], pending: Sequence[Pending]) -> None:

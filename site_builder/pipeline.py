@@ -91,32 +91,36 @@ def build(
     errors = checked.problems.errors(strict)
     if errors:
         raise ContentErrors(errors)
-    entries = trail.read_entries(project)
-    if recording and pending:
-        entries += trail.record(project, pending)
-    head = trail.chain_head(entries)
     output = output or project / "output"
     work = project / STAGING
     clean_debris(work)
     env = make_env(project)
-    built = Built(day, problems=checked.problems, recorded=len(pending) if recording else 0)
-    for audience in audiences:
-        views = project_catalog(checked.catalog, audience, day, drafts, checked.site)
-        history = trail.histories(project, entries, views, audience, day, checked.site)
-        ctx = SiteContext(checked.site, audience, day, views, head, history.by_id, history.changes)
-        ctx.findings = [p for p in checked.problems.sorted() if p.severity == "finding"]
-        ctx.extra_pages = extra_pages(views, audience)
-        if pdf:
-            ctx.pdfs = plan_paths(ctx)
-        files = render_pages(env, ctx)
-        files.update(render_data(views))
-        files.update(render_extras(project, checked, ctx, list(files)))
-        if pdf:
-            files.update(render_pdfs(project, env, ctx))
-        with staged(output, audience, work) as staging:
-            write_files(staging, files)
-            index_site(staging)
-        built.outputs[audience] = len(files)
+    built = Built(day, problems=checked.problems)
+    to_record = pending if recording else []
+    # Everything is rendered first, with the chain head the new revisions will make; the log is written
+    # only when all audiences rendered, and the outputs are swapped in only after that.
+    with staged(output, work) as stage, trail.recording(project, to_record) as new:
+        entries = trail.read_entries(project) + new
+        unwritten = {entry.seq: item.data for entry, item in zip(new, to_record)}
+        head = trail.chain_head(entries)
+        for audience in audiences:
+            views = project_catalog(checked.catalog, audience, day, drafts, checked.site)
+            history = trail.histories(project, entries, views, audience, day, checked.site, unwritten)
+            ctx = SiteContext(checked.site, audience, day, views, head, history.by_id, history.changes)
+            ctx.findings = [p for p in checked.problems.sorted() if p.severity == "finding"]
+            ctx.extra_pages = extra_pages(views, audience)
+            if pdf:
+                ctx.pdfs = plan_paths(ctx)
+            files = render_pages(env, ctx)
+            files.update(render_data(views))
+            files.update(render_extras(project, checked, ctx, list(files)))
+            if pdf:
+                files.update(render_pdfs(project, env, ctx))
+            root = stage(audience)
+            write_files(root, files)
+            index_site(root)
+            built.outputs[audience] = len(files)
+        built.recorded = len(new)
     return built
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -84,9 +85,9 @@ def plan(project: Path, catalog: Catalog, as_of: dt.date, problems: Problems, se
     return pending
 
 
-def record(project: Path, pending: list[audit.Pending]) -> list[audit.Entry]:
-    """Append the planned revisions (under the lock)."""
-    return audit.append(audit_dir(project), pending) if pending else []
+def recording(project: Path, pending: list[audit.Pending]) -> AbstractContextManager[list[audit.Entry]]:
+    """The planned revisions' entries, written to the log only if the block (the build) succeeds."""
+    return audit.recording(audit_dir(project), pending)
 
 
 def chain_head(entries: list[audit.Entry]) -> str | None:
@@ -147,7 +148,13 @@ class Histories:
 
 
 def histories(
-    project: Path, entries: list[audit.Entry], views: list[Any], audience: str, as_of: dt.date, site: SiteConfig
+    project: Path,
+    entries: list[audit.Entry],
+    views: list[Any],
+    audience: str,
+    as_of: dt.date,
+    site: SiteConfig,
+    unwritten: dict[int, dict[str, Any]] | None = None,
 ) -> Histories:
     """Revisions of the records this audience sees, each snapshot projected like the page."""
     by_id: dict[str, list[dict[str, Any]]] = {}
@@ -175,9 +182,8 @@ def histories(
                 out["body"] = body
             return out
 
-        revisions = audit.history(
-            audit_dir(project), entries_of.get(view.id, []), view.id, keys_of(rtype), project_snapshot
-        )
+        own = entries_of.get(view.id, [])
+        revisions = audit.history(audit_dir(project), own, view.id, keys_of(rtype), project_snapshot, unwritten)
         items = []
         for rev in revisions:
             e = rev.entry

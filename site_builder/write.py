@@ -14,7 +14,7 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -53,22 +53,30 @@ def swap_in(staging: Path, final: Path) -> None:
 
 
 @contextmanager
-def staged(output: Path, name: str, work: Path) -> Iterator[Path]:
-    """A fresh folder (in work) to build `output/name` in; swapped in only if the block succeeds."""
+def staged(output: Path, work: Path) -> Iterator[Callable[[str], Path]]:
+    """stage(name) gives a fresh folder (in work) for `output/name`; all of them are swapped in only
+    when the whole block succeeds, so a build of several audiences changes all of them or none."""
     output.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=work))
-    # SIGTERM (a killed build) unwinds like an exception, so the staging folder is removed.
+    folders: dict[str, Path] = {}
+
+    def stage(name: str) -> Path:
+        folders[name] = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=work))
+        return folders[name]
+
+    # SIGTERM (a killed build) unwinds like an exception, so the staging folders are removed.
     main = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGTERM) if main else None
     if main and previous is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _terminate)
     try:
-        yield staging
-        os.chmod(staging, 0o755)
-        swap_in(staging, output / name)
+        yield stage
+        for name, folder in folders.items():
+            os.chmod(folder, 0o755)
+            swap_in(folder, output / name)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        for folder in folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
         if main and previous is signal.SIG_DFL:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
 

@@ -255,10 +255,31 @@ def test_swap_without_renameat2_still_replaces(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(write, "_exchange", lambda a, b: False)
     out = tmp_path / "output"
     for text in ("one", "two"):
-        with write.staged(out, "public", tmp_path / "work") as staging:
-            (staging / "index.html").write_text(text)
+        with write.staged(out, tmp_path / "work") as stage:
+            (stage("public") / "index.html").write_text(text)
     assert (out / "public/index.html").read_text() == "two"
     assert [p.name for p in out.iterdir()] == ["public"]
+
+
+def test_a_failing_audience_changes_no_output_and_records_nothing(site, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = site(FILES)
+    run(project, "build", "--no-pdf", "--audience", "all", "--as-of", "2026-11-26")
+    before = fingerprint(project / "output")
+    log = (project / "content/_audit/log.jsonl").read_bytes()
+    changed = NOTICE.replace("请各位居民", "请全体居民").replace("status: approved", "status: approved\nchange_reason: 措辞")
+    (project / "content/notice.md").write_text(changed, encoding="utf-8")
+    real = write.write_files
+
+    def committee_fails(root: Path, files: dict[str, bytes]) -> None:
+        if "committee" in root.name:
+            raise OSError("disk full")
+        real(root, files)
+
+    monkeypatch.setattr("site_builder.pipeline.write_files", committee_fails)
+    with pytest.raises(OSError):
+        run(project, "build", "--no-pdf", "--audience", "all", "--as-of", "2026-11-27")
+    assert fingerprint(project / "output") == before  # public and party were not swapped in either
+    assert (project / "content/_audit/log.jsonl").read_bytes() == log  # and the correction was not recorded
 
 
 def test_init_creates_a_site_that_builds(tmp_path: Path) -> None:
