@@ -43,7 +43,12 @@ class Preview:
         """Build again (drafts shown, nothing recorded); on errors keep the last good build."""
         try:
             pipeline.build(
-                self.project, [self.audience], self.as_of, drafts=True, record=False, pdf=self.pdf,
+                self.project,
+                [self.audience],
+                self.as_of,
+                drafts=True,
+                record=False,
+                pdf=self.pdf,
                 output=self.project / PREVIEW,
             )
         except ContentErrors as exc:

@@ -266,7 +266,9 @@ def test_a_failing_audience_changes_no_output_and_records_nothing(site, monkeypa
     run(project, "build", "--no-pdf", "--audience", "all", "--as-of", "2026-11-26")
     before = fingerprint(project / "output")
     log = (project / "content/_audit/log.jsonl").read_bytes()
-    changed = NOTICE.replace("请各位居民", "请全体居民").replace("status: approved", "status: approved\nchange_reason: 措辞")
+    changed = NOTICE.replace("请各位居民", "请全体居民").replace(
+        "status: approved", "status: approved\nchange_reason: 措辞"
+    )
     (project / "content/notice.md").write_text(changed, encoding="utf-8")
     real = write.write_files
 

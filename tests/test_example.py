@@ -56,7 +56,9 @@ def test_every_disclosed_record_has_a_pdf_with_embedded_fonts(example: Path) -> 
     if shutil.which("pdffonts") is None:
         pytest.skip("poppler-utils not installed")
     for path in sorted(expected):
-        fonts = subprocess.run(["pdffonts", str(example / "output/public" / path)], capture_output=True, text=True).stdout
+        fonts = subprocess.run(
+            ["pdffonts", str(example / "output/public" / path)], capture_output=True, text=True
+        ).stdout
         rows = [line for line in fonts.splitlines()[2:] if line.strip()]
         assert rows and all(" yes yes " in line for line in rows), f"{path}: font not embedded and subset\n{fonts}"
 

@@ -8,7 +8,9 @@ import urllib.request
 from site_builder import serve
 from tests.conftest import NOTICE
 
-DRAFT = NOTICE.replace("title: 关于冬季消防安全的通知", "title: 草稿通知甲").replace("status: approved", "status: draft")
+DRAFT = NOTICE.replace("title: 关于冬季消防安全的通知", "title: 草稿通知甲").replace(
+    "status: approved", "status: draft"
+)
 
 
 def test_preview_serves_drafts_reloads_and_records_nothing(site) -> None:

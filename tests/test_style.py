@@ -13,7 +13,10 @@ from tests.conftest import REPO
 
 @pytest.mark.parametrize("tool", [["ruff", "check", "site_builder", "tests"], ["mypy", "site_builder"]])
 def test_code_is_clean(tool: list[str]) -> None:
-    if shutil.which(tool[0]) is None and subprocess.run([sys.executable, "-m", tool[0], "--version"], capture_output=True).returncode:
+    if (
+        shutil.which(tool[0]) is None
+        and subprocess.run([sys.executable, "-m", tool[0], "--version"], capture_output=True).returncode
+    ):
         pytest.skip(f"{tool[0]} not installed")
     done = subprocess.run([sys.executable, "-m", *tool], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -243,7 +243,9 @@ def test_diff_for_the_public_masks_like_the_page(site) -> None:
     git(project, "init", "-q")
     git(project, "-c", "user.name=t", "-c", "user.email=t@example.org", "add", ".")
     git(project, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "one")
-    (project / "content/team.yaml").write_text(textwrap.dedent(team).replace("13800001234", "13900005678"), encoding="utf-8")
+    (project / "content/team.yaml").write_text(
+        textwrap.dedent(team).replace("13800001234", "13900005678"), encoding="utf-8"
+    )
     full = run(project, "diff", "HEAD").output
     assert "13800001234 → 13900005678" in full
     public = run(project, "diff", "HEAD", "--audience", "public").output
