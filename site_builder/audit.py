@@ -37,7 +37,8 @@ LOG_NAME = "log.jsonl"
 SNAPSHOT_DIR = "snapshots"
 LOCK_NAME = ".lock"
 ZERO_HASH = "0" * 64
-SHORT_HASH = 8
+SHORT_HASH = 16  # hex digits of the chain head printed on pages and PDFs
+MIN_HEAD_HASH = 12  # hex digits a head copied by hand must have at least
 
 Action = Literal["created", "changed", "withdrawn"]
 ACTIONS: tuple[Action, ...] = ("created", "changed", "withdrawn")
@@ -64,12 +65,28 @@ UNHASHED_FIELDS = ("change_reason",)
 NOTICE_FIELDS = ("notice_period", "published_on", "approved_on", "status")
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_SNAPSHOT_NAME = re.compile(r"([1-9][0-9]*)\.json")
-_HEAD = re.compile(r"\s*([0-9]+)\s*[:：]\s*([0-9a-fA-F]{4,64})\s*")
+_SNAPSHOT_NAME = re.compile(r"([1-9][0-9]*|[0-9a-f]{16})\.json")  # by content hash; by seq before 0.2
+SNAPSHOT_NAME_HEX = 16
+_HEAD = re.compile(r"\s*([0-9]+)\s*[:：]\s*([0-9a-fA-F]+)\s*")
+CONFLICT_MARKERS = (b"<<<<<<<", b"=======", b">>>>>>>", b"|||||||")
+REPAIR_CONFLICT = "运行 sanwu audit repair 合并两边的修订（以后在每个克隆里运行一次 sanwu git-setup，git 会自动合并）"
+REPAIR_DAMAGED = (
+    "审计日志只能由 sanwu build 追加：用 git checkout HEAD -- content/_audit/log.jsonl 恢复它，"
+    "再运行 sanwu audit verify"
+)
 
 
 class AuditError(Exception):
     """The audit trail cannot be read or written; the message is for the user."""
+
+
+class LogDamaged(AuditError):
+    """A line of the log cannot be read; `reason` says why and how to repair it."""
+
+    def __init__(self, path: Path, lineno: int, reason: str):
+        super().__init__(f"{path}:{lineno}: {reason}")
+        self.lineno = lineno
+        self.reason = reason
 
 
 class AuditLocked(AuditError):
@@ -188,6 +205,9 @@ def _entry_from(raw: Any) -> Entry:
     """Validate one parsed log line; raise _Malformed with a Chinese reason."""
     if not isinstance(raw, dict):
         raise _Malformed("不是 JSON 对象")
+    unknown = sorted(set(raw) - set(Entry.__dataclass_fields__))
+    if unknown:
+        raise _Malformed(f"含有未知的键 {'、'.join(map(str, unknown))}")
     for name in ("seq", "rev", "changed_fields"):
         value = raw.get(name)
         least = 0 if name == "changed_fields" else 1
@@ -208,8 +228,8 @@ def _entry_from(raw: Any) -> Entry:
     return Entry(**{name: raw[name] for name in Entry.__dataclass_fields__})
 
 
-def _parse_log(audit_dir: Path) -> tuple[list[_Line], list[str]]:
-    """Every readable line of the log, and a problem for each unreadable one."""
+def _parse_log(audit_dir: Path) -> tuple[list[_Line], list[tuple[int, str]]]:
+    """Every readable line of the log, and (line number, why and how to repair) for each unreadable one."""
     path = audit_dir / LOG_NAME
     try:
         data = path.read_bytes()
@@ -219,41 +239,57 @@ def _parse_log(audit_dir: Path) -> tuple[list[_Line], list[str]]:
     if chunks and chunks[-1] == b"":
         chunks.pop()
     lines: list[_Line] = []
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     for lineno, chunk in enumerate(chunks, 1):
         try:
+            if chunk.startswith(CONFLICT_MARKERS):
+                problems.append((lineno, f"审计日志第 {lineno} 行是未解决的 git 合并冲突标记：{REPAIR_CONFLICT}"))
+                continue
             raw = json.loads(chunk.decode("utf-8"))
             lines.append(_Line(lineno, _entry_from(raw), raw))
         except _Malformed as exc:
-            problems.append(f"{path}:{lineno}: 审计日志第 {lineno} 行无法读取：{exc}")
+            problems.append((lineno, f"审计日志第 {lineno} 行无法读取：{exc}；{REPAIR_DAMAGED}"))
         except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-            problems.append(f"{path}:{lineno}: 审计日志第 {lineno} 行无法读取：不是有效的 JSON")
+            problems.append((lineno, f"审计日志第 {lineno} 行无法读取：不是有效的 JSON；{REPAIR_DAMAGED}"))
     return lines, problems
 
 
+def _at(path: Path, problems: Sequence[tuple[int, str]]) -> list[str]:
+    return [f"{path}:{lineno}: {text}" if lineno else f"{path}: {text}" for lineno, text in problems]
+
+
 def read_log(audit_dir: Path) -> list[Entry]:
-    """All log entries in file order (empty when there is no log yet); AuditError on a bad line."""
+    """All log entries in file order (empty when there is no log yet); LogDamaged on a bad line."""
     lines, problems = _parse_log(audit_dir)
     if problems:
-        raise AuditError(problems[0])
+        raise LogDamaged(audit_dir / LOG_NAME, *problems[0])
     return [line.entry for line in lines]
 
 
+def chain_problems(audit_dir: Path) -> list[tuple[int, str]]:
+    """(line number, message) for each break in the chain of a readable log."""
+    lines, _ = _parse_log(audit_dir)
+    return _chain_problems(lines)
+
+
 def head(entries: Sequence[Entry]) -> tuple[int, str] | None:
-    """The chain head: the last entry's seq and the first 8 hex digits of its hash."""
+    """The chain head: the last entry's seq and the first SHORT_HASH hex digits of its hash."""
     return (entries[-1].seq, entries[-1].hash[:SHORT_HASH]) if entries else None
 
 
 def format_head(chain_head: tuple[int, str]) -> str:
-    """The chain head as printed on pages and PDFs: ``12:a1b2c3d4``."""
+    """The chain head as printed on pages and PDFs: ``12:a1b2c3d4e5f60718``."""
     return f"{chain_head[0]}:{chain_head[1]}"
 
 
 def parse_head(text: str) -> tuple[int, str]:
-    """Read a chain head copied from a page or a printed notice, e.g. ``12:a1b2c3d4``."""
+    """Read a chain head copied from a page or a printed notice, e.g. ``12:a1b2c3d4e5f60718``."""
     match = _HEAD.fullmatch(text)
-    if not match or int(match[1]) < 1:
-        raise AuditError(f"链头的格式应为“序号:短哈希”，例如 12:a1b2c3d4，得到 {text!r}")
+    if not match or int(match[1]) < 1 or not MIN_HEAD_HASH <= len(match[2]) <= 64:
+        raise AuditError(
+            f"链头的格式应为“序号:哈希”，哈希至少 {MIN_HEAD_HASH} 位十六进制（页面和打印件上印有 {SHORT_HASH} 位），"
+            f"例如 12:a1b2c3d4e5f60718，得到 {text!r}"
+        )
     return int(match[1]), match[2].lower()
 
 
@@ -262,30 +298,45 @@ def latest(entries: Sequence[Entry]) -> dict[str, Entry]:
     return {entry.id: entry for entry in entries}
 
 
-def _snapshot_path(audit_dir: Path, seq: int) -> Path:
-    return audit_dir / SNAPSHOT_DIR / f"{seq}.json"
+def _snapshot_path(audit_dir: Path, entry: Entry) -> Path:
+    """Where an entry's snapshot lives, whichever name it has."""
+    named = audit_dir / SNAPSHOT_DIR / snapshot_name(entry.content_hash)
+    legacy = audit_dir / SNAPSHOT_DIR / f"{entry.seq}.json"
+    return legacy if not named.exists() and legacy.exists() else named
 
 
-def _read_snapshot(audit_dir: Path, seq: int) -> tuple[bytes, dict[str, Any]] | None:
+def snapshot_name(content_hash: str) -> str:
+    """A snapshot is named by its content hash, not its sequence number: two clones that recorded at the same
+    time add different files, and a merge that re-chains an entry to another number keeps its snapshot."""
+    return f"{content_hash[:SNAPSHOT_NAME_HEX]}.json"
+
+
+def _read_snapshot(audit_dir: Path, entry: Entry) -> tuple[bytes, dict[str, Any]] | None:
     """A snapshot's salt and data; None when it was purged; AuditError when it is unreadable."""
-    path = _snapshot_path(audit_dir, seq)
+    path = _snapshot_path(audit_dir, entry)
     try:
         raw = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         return None
     except (UnicodeDecodeError, ValueError):
         raise AuditError(f"{path}: 审计快照不是有效的 JSON") from None
-    if not isinstance(raw, dict) or raw.get("seq") != seq or not isinstance(raw.get("data"), dict):
-        raise AuditError(f"{path}: 审计快照格式不对（应含 seq={seq}、salt 和 data）")
+    key, value = ("seq", entry.seq) if path.stem == str(entry.seq) else ("id", entry.id)
+    if not isinstance(raw, dict) or raw.get(key) != value or not isinstance(raw.get("data"), dict):
+        raise AuditError(f"{path}: 审计快照格式不对（应含记录 {entry.id} 的 salt 和 data）")
     salt = raw.get("salt")
     if not isinstance(salt, str) or not _HEX64.fullmatch(salt):
         raise AuditError(f"{path}: 审计快照的 salt 应为 64 位十六进制")
     return bytes.fromhex(salt), raw["data"]
 
 
+def snapshot_file(audit_dir: Path, seq: int) -> Path:
+    """The snapshot file of entry `seq` (which may have been purged)."""
+    return _snapshot_path(audit_dir, next(e for e in read_log(audit_dir) if e.seq == seq))
+
+
 def load_snapshot(audit_dir: Path, seq: int) -> dict[str, Any] | None:
     """The record data recorded by entry `seq`, or None if its snapshot was purged."""
-    snapshot = _read_snapshot(audit_dir, seq)
+    snapshot = _read_snapshot(audit_dir, next(e for e in read_log(audit_dir) if e.seq == seq))
     return None if snapshot is None else snapshot[1]
 
 
@@ -306,14 +357,14 @@ def history(
     for entry in entries:
         if entry.id != record_id:
             continue
-        snapshot = _read_snapshot(audit_dir, entry.seq)
+        snapshot = _read_snapshot(audit_dir, entry)
         data: dict[str, Any] | None = None
         if unwritten is not None and entry.seq in unwritten:
             data = project(unwritten[entry.seq]) if project else unwritten[entry.seq]
         elif snapshot is not None:
             salt, data = snapshot
             if _content_hash(salt, data) != entry.content_hash:
-                raise AuditError(f"{_snapshot_path(audit_dir, entry.seq)}: 审计快照与日志记录的 content_hash 不符")
+                raise AuditError(f"{_snapshot_path(audit_dir, entry)}: 审计快照与日志记录的 content_hash 不符")
             data = project(data) if project else data
         if entry.rev == 1:
             changes: tuple[Change, ...] | None = ()
@@ -415,14 +466,14 @@ def _plan_one(
         return Pending(rid, rtype, 1, action, reason if withdrawn else "", as_of.isoformat(), data, ()), []
 
     try:
-        snapshot = _read_snapshot(audit_dir, last.seq)
+        snapshot = _read_snapshot(audit_dir, last)
     except AuditError as exc:
         return None, [AuditProblem(rid, "", f"{exc}；请运行 sanwu audit verify", f"{exc}; run sanwu audit verify")]
     old: dict[str, Any] | None = None
     if snapshot is not None:
         salt, old = snapshot
         if _content_hash(salt, old) != last.content_hash:
-            path = _snapshot_path(audit_dir, last.seq)
+            path = _snapshot_path(audit_dir, last)
             return None, [
                 AuditProblem(
                     rid,
@@ -437,7 +488,7 @@ def _plan_one(
         # only a return to publication is a revision.
         content_changed = not withdrawn
     else:
-        path = _snapshot_path(audit_dir, last.seq)
+        path = _snapshot_path(audit_dir, last)
         return None, [
             AuditProblem(
                 rid,
@@ -596,36 +647,20 @@ def recording(audit_dir: Path, pending: Sequence[Pending]) -> Iterator[list[Entr
         yield []
         return
     with lock(audit_dir):
-        lines, problems = _parse_log(audit_dir)
-        problems += _chain_problems(audit_dir / LOG_NAME, lines)
+        lines, unreadable = _parse_log(audit_dir)
+        problems = _at(audit_dir / LOG_NAME, unreadable + _chain_problems(lines))
         if problems:
             raise AuditError(
                 "审计日志校验未通过，不能追加新的修订；请先运行 sanwu audit verify：\n" + "\n".join(problems)
             )
         entries = [line.entry for line in lines]
         _check_still_current(entries, pending)
-        seq, prev = (entries[-1].seq, entries[-1].hash) if entries else (0, ZERO_HASH)
-        new: list[Entry] = []
-        snapshots: list[tuple[Path, bytes]] = []
-        for item in pending:
-            seq += 1
-            salt = secrets.token_bytes(32)
-            raw: dict[str, Any] = {
-                "seq": seq,
-                "date": item.date,
-                "id": item.id,
-                "type": item.type,
-                "rev": item.rev,
-                "action": item.action,
-                "reason": item.reason,
-                "content_hash": _content_hash(salt, item.data),
-                "changed_fields": len(item.changes),
-                "prev": prev,
-            }
-            raw["hash"] = prev = _entry_hash(raw)
-            new.append(Entry(**raw))
-            body = {"seq": seq, "id": item.id, "salt": salt.hex(), "data": item.data}
-            snapshots.append((_snapshot_path(audit_dir, seq), json.dumps(body, ensure_ascii=False, indent=1).encode()))
+        new, salts = _chain(entries, pending)
+        snapshots = []
+        for entry, item, salt in zip(new, pending, salts):
+            body = {"id": item.id, "salt": salt.hex(), "data": item.data}
+            text = json.dumps(body, ensure_ascii=False, indent=1).encode()
+            snapshots.append((audit_dir / SNAPSHOT_DIR / snapshot_name(entry.content_hash), text))
         yield list(new)
         (audit_dir / SNAPSHOT_DIR).mkdir(exist_ok=True)
         _ensure_gitignore(audit_dir)
@@ -635,6 +670,37 @@ def recording(audit_dir: Path, pending: Sequence[Pending]) -> Iterator[list[Entr
             _write_atomic(path, body_bytes + b"\n")
         _fsync_dir(audit_dir / SNAPSHOT_DIR)
         _append_lines(audit_dir / LOG_NAME, [canonical(asdict(entry)) for entry in new])
+
+
+def _chain(entries: Sequence[Entry], pending: Sequence[Pending]) -> tuple[list[Entry], list[bytes]]:
+    """The entries that recording `pending` after `entries` makes, with each one's fresh salt."""
+    seq, prev = (entries[-1].seq, entries[-1].hash) if entries else (0, ZERO_HASH)
+    new: list[Entry] = []
+    salts: list[bytes] = []
+    for item in pending:
+        seq += 1
+        salt = secrets.token_bytes(32)
+        raw: dict[str, Any] = {
+            "seq": seq,
+            "date": item.date,
+            "id": item.id,
+            "type": item.type,
+            "rev": item.rev,
+            "action": item.action,
+            "reason": item.reason,
+            "content_hash": _content_hash(salt, item.data),
+            "changed_fields": len(item.changes),
+            "prev": prev,
+        }
+        raw["hash"] = prev = _entry_hash(raw)
+        new.append(Entry(**raw))
+        salts.append(salt)
+    return new, salts
+
+
+def preview(entries: Sequence[Entry], pending: Sequence[Pending]) -> list[Entry]:
+    """The entries `pending` would get if recorded now, for showing them as 待发布 without writing anything."""
+    return _chain(entries, pending)[0]
 
 
 def _check_still_current(entries: Sequence[Entry], pending: Sequence[Pending]) -> None:
@@ -662,7 +728,7 @@ def purge(audit_dir: Path, before: dt.date) -> int:
             if entry.date >= before.isoformat() or (entry.seq == final.seq and final.action != "withdrawn"):
                 continue
             try:
-                _snapshot_path(audit_dir, entry.seq).unlink()
+                _snapshot_path(audit_dir, entry).unlink()
             except FileNotFoundError:
                 continue
             count += 1
@@ -674,26 +740,26 @@ def purge(audit_dir: Path, before: dt.date) -> int:
 # --- verifying ----------------------------------------------------------------------------------
 
 
-def _chain_problems(log_path: Path, lines: Sequence[_Line]) -> list[str]:
+def _chain_problems(lines: Sequence[_Line]) -> list[tuple[int, str]]:
     """Breaks in the chain: edited, deleted, inserted or reordered entries."""
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     prev_seq, prev_hash, prev_date = 0, ZERO_HASH, ""
     revs: dict[str, int] = {}
     for line in lines:
-        entry, where = line.entry, f"{log_path}:{line.lineno}"
+        entry, where = line.entry, line.lineno
         if _entry_hash(line.raw) != entry.hash:
-            problems.append(f"{where}: 第 {entry.seq} 条修订被改动过：内容与它的 hash 不符")
+            problems.append((where, f"第 {entry.seq} 条修订被改动过：内容与它的 hash 不符"))
         if entry.seq != prev_seq + 1:
-            problems.append(f"{where}: 序号应为 {prev_seq + 1}，实为 {entry.seq}：有修订被删除、插入或调换了顺序")
+            problems.append((where, f"序号应为 {prev_seq + 1}，实为 {entry.seq}：有修订被删除、插入或调换了顺序"))
         if entry.prev != prev_hash:
-            problems.append(f"{where}: prev 与上一条的 hash 不符：上一条被改写、删除或调换了顺序")
+            problems.append((where, "prev 与上一条的 hash 不符：上一条被改写、删除或调换了顺序"))
         if entry.date < prev_date:
-            problems.append(f"{where}: 日期 {entry.date} 早于上一条的 {prev_date}")
+            problems.append((where, f"日期 {entry.date} 早于上一条的 {prev_date}"))
         expected = revs.get(entry.id, 0) + 1
         if entry.rev != expected:
-            problems.append(f"{where}: 记录 {entry.id} 的修订号应为 {expected}，实为 {entry.rev}")
+            problems.append((where, f"记录 {entry.id} 的修订号应为 {expected}，实为 {entry.rev}"))
         elif entry.action == ("changed" if entry.rev == 1 else "created"):
-            problems.append(f"{where}: 记录 {entry.id} 第 {entry.rev} 版的 action 不应为 {entry.action}")
+            problems.append((where, f"记录 {entry.id} 第 {entry.rev} 版的 action 不应为 {entry.action}"))
         revs[entry.id] = entry.rev
         prev_seq, prev_hash, prev_date = entry.seq, entry.hash, max(prev_date, entry.date)
     return problems
@@ -719,9 +785,9 @@ def _snapshot_problems(audit_dir: Path, lines: Sequence[_Line]) -> tuple[list[st
     last_of = latest([line.entry for line in lines])
     for line in lines:
         entry = line.entry
-        path = _snapshot_path(audit_dir, entry.seq)
+        path = _snapshot_path(audit_dir, entry)
         try:
-            snapshot = _read_snapshot(audit_dir, entry.seq)
+            snapshot = _read_snapshot(audit_dir, entry)
         except AuditError as exc:
             problems.append(str(exc))
             continue
@@ -735,12 +801,11 @@ def _snapshot_problems(audit_dir: Path, lines: Sequence[_Line]) -> tuple[list[st
         checked += 1
         if _content_hash(*snapshot) != entry.content_hash:
             problems.append(f"{path}: 快照内容与日志第 {entry.seq} 条记录的 content_hash 不符：快照被改动过")
-    known = {line.entry.seq for line in lines}
+    known = {_snapshot_path(audit_dir, line.entry).name for line in lines}
     folder = audit_dir / SNAPSHOT_DIR
     names = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
     for name in names:
-        match = _SNAPSHOT_NAME.fullmatch(name)
-        if match and int(match[1]) not in known:
+        if _SNAPSHOT_NAME.fullmatch(name) and name not in known:
             problems.append(f"{folder / name}: 快照没有对应的日志条目：日志可能被截断，或上次构建在写入日志前中断")
     return problems, checked, purged
 
@@ -765,7 +830,7 @@ def _current_problems(audit_dir: Path, lines: Sequence[_Line], current: Sequence
             problems.append(f"记录 {rid}: 状态 {status} 与审计日志第 {last.seq} 条（{last.action}）不符，尚未记录")
             continue
         try:
-            snapshot = _read_snapshot(audit_dir, last.seq)
+            snapshot = _read_snapshot(audit_dir, last)
         except AuditError:
             continue  # reported with the snapshots
         if snapshot is None:
@@ -787,8 +852,8 @@ def verify_report(
 ) -> Report:
     """Verify the log, the snapshots and optionally the current content; report what was checked."""
     log_path = audit_dir / LOG_NAME
-    lines, problems = _parse_log(audit_dir)
-    problems += _chain_problems(log_path, lines)
+    lines, unreadable = _parse_log(audit_dir)
+    problems = _at(log_path, unreadable + _chain_problems(lines))
     if expected_head is not None:
         problems += _head_problems(log_path, lines, expected_head)
     snapshot_problems, checked, purged = _snapshot_problems(audit_dir, lines)
@@ -935,3 +1000,90 @@ def format_change(change: Change, fmt_value: Callable[[Any], str] = format_value
     if change.kind == "removed":
         return f"- {path}: {fmt_value(change.old)}"
     return f"{path}: {fmt_value(change.old)} → {fmt_value(change.new)}"
+
+
+# --- merging ------------------------------------------------------------------------------------
+
+
+def _raw_entries(text: bytes, side: str) -> list[dict[str, Any]]:
+    """The entries of one side of a merge; AuditError naming the side if a line is not an entry."""
+    raws = []
+    for lineno, chunk in enumerate(text.splitlines(), 1):
+        if not chunk.strip():
+            continue
+        try:
+            raw = json.loads(chunk.decode("utf-8"))
+            _entry_from(raw)
+        except (ValueError, _Malformed) as exc:
+            raise AuditError(f"{side}的审计日志第 {lineno} 行无法读取（{exc}），不能自动合并") from None
+        raws.append(raw)
+    return raws
+
+
+def merge_logs(base: bytes, ours: bytes, theirs: bytes) -> bytes:
+    """Merge two logs that grew from `base`: every entry of `theirs` (already shared) is kept as it is, and
+    the entries only `ours` has are re-chained after them — numbered on, revision numbers continued, each
+    with a new prev and hash; their content hashes, and so their snapshots, stay the same."""
+    base_raws, our_raws = _raw_entries(base, "合并基础"), _raw_entries(ours, "本地")
+    their_raws = _raw_entries(theirs, "对方")
+    known = {raw["hash"] for raw in base_raws} | {raw["hash"] for raw in their_raws}
+    if [raw["hash"] for raw in our_raws[: len(base_raws)]] != [raw["hash"] for raw in base_raws]:
+        raise AuditError(
+            "本地的审计日志不是在合并基础上追加的（旧的修订被改动过），不能自动合并；请运行 sanwu audit verify"
+        )
+    chain = [dict(raw) for raw in their_raws]
+    revs: dict[str, int] = {}
+    for raw in chain:
+        revs[raw["id"]] = raw["rev"]
+    for raw in our_raws:
+        if raw["hash"] in known:
+            continue
+        last = chain[-1] if chain else None
+        moved = dict(raw)
+        moved["seq"] = last["seq"] + 1 if last else 1
+        moved["prev"] = last["hash"] if last else ZERO_HASH
+        moved["date"] = max(raw["date"], last["date"]) if last else raw["date"]
+        moved["rev"] = revs.get(raw["id"], 0) + 1
+        if raw["action"] != "withdrawn":
+            moved["action"] = "created" if moved["rev"] == 1 else "changed"
+        moved["hash"] = _entry_hash(moved)
+        revs[raw["id"]] = moved["rev"]
+        chain.append(moved)
+    return b"".join(canonical(raw) + b"\n" for raw in chain)
+
+
+def split_conflict(text: bytes) -> tuple[bytes, bytes, bytes] | None:
+    """A log with git's conflict markers as (base, ours, theirs); None when it has no markers."""
+    if not any(line.startswith(CONFLICT_MARKERS) for line in text.splitlines()):
+        return None
+    sides: dict[str, list[bytes]] = {"ours": [], "base": [], "theirs": []}
+    state = "common"
+    for line in text.splitlines():
+        marker = next((m for m in CONFLICT_MARKERS if line.startswith(m)), None)
+        if marker is not None:
+            state = {b"<<<<<<<": "ours", b"|||||||": "base", b"=======": "theirs", b">>>>>>>": "common"}[marker]
+        elif state == "common":
+            for side in sides.values():
+                side.append(line)
+        else:
+            sides[state].append(line)
+    ours, theirs = sides["ours"], sides["theirs"]
+    prefix = []
+    for a, b in zip(ours, theirs):
+        if a != b:
+            break
+        prefix.append(a)
+    return b"\n".join(prefix), b"\n".join(ours), b"\n".join(theirs)
+
+
+def repair(audit_dir: Path, rebasing: bool = False) -> int:
+    """Resolve a log left with git's conflict markers as the merge driver would have; return its entries."""
+    path = audit_dir / LOG_NAME
+    with lock(audit_dir):
+        parts = split_conflict(path.read_bytes())
+        if parts is None:
+            raise AuditError(f"{path} 中没有合并冲突标记，无需修复；请运行 sanwu audit verify")
+        base, ours, theirs = parts
+        merged = merge_logs(base, theirs, ours) if rebasing else merge_logs(base, ours, theirs)
+        _write_atomic(path, merged)
+    return merged.count(b"\n")

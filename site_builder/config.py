@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,12 +39,14 @@ SITE_FIELDS: dict[str, F] = {
     "community": F(Text(), True, "社区名称"),
     "org": F(Text(), True, "发布单位（每份公告的落款）"),
     "parent_org": F(Text(), doc="上级党组织"),
-    "base_url": F(Text(), doc="网站地址，用于二维码、订阅和站点地图"),
+    "publish_branch": F(Text(), doc="发布分支：只有在这个 git 分支上构建才记入审计（默认 main，没有则 master）"),
     "supervision_phone": F(Text(), doc="监督电话"),
     "address": F(Text(), doc="地址"),
     "timezone": F(Text(), doc="时区，默认 Asia/Shanghai"),
     "rules": F(Obj({k: F(Int(maximum=36500), doc=d) for k, (_, d) in RULES.items()}), doc="规则数值覆盖"),
 }
+
+PLACEHOLDER_URL = "https://example.org/site/"  # what `sanwu init` writes; to be replaced
 
 YEAR_DAYS = Obj({"holidays": F(ListOf(Date())), "workdays": F(ListOf(Date()))})
 
@@ -56,7 +58,9 @@ class SiteConfig:
     community: str = "社区"
     org: str = ""
     parent_org: str = ""
-    base_url: str = ""
+    base_url: str = ""  # of the audience being built (see for_audience)
+    base_urls: dict[str, str] = field(default_factory=dict)  # audience -> its site's address
+    publish_branch: str = ""
     supervision_phone: str = ""
     address: str = ""
     timezone: str = "Asia/Shanghai"
@@ -66,6 +70,10 @@ class SiteConfig:
     def rule(self, name: str) -> int:
         """A numeric rule, overridden or default."""
         return self.rules[name]
+
+    def for_audience(self, audience: str) -> SiteConfig:
+        """The settings as one audience's build sees them: base_url is that audience's own address or none."""
+        return replace(self, base_url=self.base_urls.get(audience, ""))
 
     def today(self) -> dt.date:
         """Today in the site's time zone."""
@@ -85,6 +93,7 @@ def load_config(project: Path, problems: Problems) -> SiteConfig:
     if root is None or not isinstance(root.value, dict):
         return config
     calendar_node = root.value.pop("calendar", None)
+    base_url_node = root.value.pop("base_url", None)
     conv = Conv(problems)
     values = Obj(SITE_FIELDS).convert(root, "", conv)
     if values is INVALID:
@@ -96,10 +105,9 @@ def load_config(project: Path, problems: Problems) -> SiteConfig:
             config.rules.update({k: v for k, v in value.items() if v is not INVALID})
         else:
             setattr(config, key, value)
-    if config.base_url and not config.base_url.endswith("/"):
-        config.base_url += "/"
-    if config.base_url and not re.match(r"https?://", config.base_url):
-        problems.error(conv.locs["base_url"], "base_url", "网址应以 https:// 开头", "base_url must start with https://")
+    if base_url_node is not None:
+        config.base_urls = _base_urls(base_url_node, conv)
+        config.base_url = config.base_urls.get("public", "")
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -110,6 +118,22 @@ def load_config(project: Path, problems: Problems) -> SiteConfig:
     if calendar_node is not None:
         config.calendar = _calendar(calendar_node, conv)
     return config
+
+
+def _base_urls(node: Any, conv: Conv) -> dict[str, str]:
+    """base_url: one address (the public site's) or {public: URL, party: URL, committee: URL}."""
+    mapping = isinstance(node.value, dict)
+    urls = {}
+    for audience, value in node.value.items() if mapping else [("public", node)]:
+        where = f"base_url.{audience}" if mapping else "base_url"
+        url = value.value.strip() if isinstance(value.value, str) else ""
+        if audience not in ("public", "party", "committee"):
+            conv.problems.error(value.where, where, "base_url 的键应为 public、party 或 committee", "bad audience")
+        elif not re.match(r"https?://[^\s/]+", url):
+            conv.problems.error(value.where, where, "网址应以 https:// 开头", "base_url must start with https://")
+        else:
+            urls[audience] = url if url.endswith("/") else url + "/"
+    return urls
 
 
 def _calendar(node: Any, conv: Conv) -> dict[int, dict[str, list[dt.date]]]:

@@ -120,6 +120,10 @@ class SanwuError(Exception):
     """A problem that stops a command; its text is for the user."""
 
 
+class UsageError(SanwuError):
+    """The command cannot run as asked (no content/, an unknown git revision): exit code 2."""
+
+
 class ContentErrors(SanwuError):
     """The content has errors; they are listed in `problems`."""
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import trail
+from . import gitinfo, trail
 from .catalog import Catalog, build_catalog
-from .config import SiteConfig, load_config
-from .errors import ContentErrors, Problems, SanwuError
+from .config import PLACEHOLDER_URL, SiteConfig, load_config
+from .errors import ContentErrors, Location, Problems, SanwuError, UsageError
 from .load import load_content
 from .project import View, project_catalog
 from .records import AUDIENCES, TYPES
@@ -18,12 +21,12 @@ from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, robots, sitemap
 from .render.feeds import atom_feed
 from .render.html import SiteContext, make_env, render_pages
-from .render.printing import plan_paths, render_pdfs
 from .render.search import index_site
 from .write import clean_debris, staged, write_files
 
 STATIC = Path(__file__).resolve().parent / "static"
-STAGING = ".sanwu-cache/staging"
+CACHE = ".sanwu-cache"
+STAGING = f"{CACHE}/staging"  # where older versions staged; only cleaned now
 
 
 @dataclass
@@ -43,18 +46,55 @@ class Built:
     outputs: dict[str, int] = field(default_factory=dict)  # audience -> number of files
     problems: Problems = field(default_factory=Problems)
     recorded: int = 0  # revisions appended to the audit log
+    not_recorded: str = ""  # why pending revisions were shown as 待发布 instead of recorded
+    output_label: str = "output"
+
+
+Progress = Callable[[str, int, int], None]  # (what is being done, steps done, steps in all)
 
 
 def check(project: Path) -> Checked:
     """Load and validate everything; every problem of every file is collected."""
     problems = Problems()
     if not (project / "content").is_dir():
-        raise SanwuError(f"找不到 content/ 文件夹（在 {project} 中）；新建站点请用 sanwu init")
+        raise UsageError(f"找不到 content/ 文件夹（在 {project} 中）；新建站点请用 sanwu init")
     site = load_config(project, problems)
     loaded = load_content(project)
     problems.extend(loaded.problems)
     catalog = build_catalog(loaded.records, project, site, problems)
     return Checked(site, catalog, problems)
+
+
+def check_all(project: Path, as_of: dt.date | None = None, strict: bool = False) -> Checked:
+    """Everything `build` would refuse, computed against the recorded trail, writing nothing."""
+    checked = check(project)
+    day = resolve_as_of(as_of, checked.site)
+    trail.plan(project, checked.catalog, day, checked.problems, "error")
+    check_settings(project, checked.site, checked.problems, strict)
+    return checked
+
+
+def check_settings(project: Path, site: SiteConfig, problems: Problems, strict: bool) -> None:
+    """Settings left at their placeholders, and private output tracked by git."""
+    report = problems.error if strict else problems.warning
+    for audience, url in site.base_urls.items():
+        if url == PLACEHOLDER_URL:
+            where = "base_url" if len(site.base_urls) == 1 else f"base_url.{audience}"
+            report(
+                Location("content/site.yaml"),
+                where,
+                f"网址还是 sanwu init 写入的示例 {url}：请改成本社区网站的地址（二维码和订阅链接都用它）",
+                f"base_url is still the placeholder {url}",
+            )
+    for path in gitinfo.tracked_private(project):
+        report(
+            Location(path),
+            "",
+            "这个文件被 git 跟踪，可能含有个人信息或非公开内容：运行 git rm -r --cached "
+            f"{path.split('/')[0] if path.startswith(('output/', '.sanwu-cache/')) else path}，"
+            "并确认 .gitignore 含 output/ 和 .sanwu-cache/",
+            "this file is tracked by git and may hold private data; git rm --cached it and ignore it",
+        )
 
 
 def resolve_as_of(as_of: dt.date | None, site: SiteConfig) -> dt.date:
@@ -70,58 +110,131 @@ def resolve_as_of(as_of: dt.date | None, site: SiteConfig) -> dt.date:
     return site.today()
 
 
+def parse_base_urls(values: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """--base-url URL (the public site) or AUDIENCE=URL, each ending in /."""
+    urls = {}
+    for value in values:
+        audience, sep, url = value.partition("=")
+        if not sep or audience not in AUDIENCES:
+            audience, url = "public", value
+        if not url.startswith(("https://", "http://")):
+            raise UsageError(f"--base-url 应以 https:// 开头，得到 {value!r}")
+        urls[audience] = url if url.endswith("/") else url + "/"
+    return urls
+
+
 def build(
     project: Path,
     audiences: list[str],
     as_of: dt.date | None = None,
     drafts: bool = False,
     strict: bool = False,
-    record: bool = True,
+    record: bool | None = True,
     pdf: bool = True,
     output: Path | None = None,
+    base_urls: dict[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> Built:
-    """Validate, record revisions, project per audience, render, and swap each output in atomically.
+    """Validate, record revisions, project per audience, render, and swap all outputs in at once.
 
-    A build with drafts is a preview: it never records revisions (nor does --no-record).
+    record=None records only on the publishing branch; elsewhere the revisions show as 待发布.
+    A build with drafts is a preview: it never records revisions and refuses nothing for them.
     """
+    report = progress or (lambda label, done, total: None)
     checked = check(project)
     day = resolve_as_of(as_of, checked.site)
-    recording = record and not drafts
-    pending = trail.plan(project, checked.catalog, day, checked.problems, "error" if recording else "warning")
+    checked.site.base_urls.update(base_urls or {})
+    recording, why_not = decide_recording(project, checked.site, record, drafts)
+    preview = drafts or record is False
+    pending = trail.plan(project, checked.catalog, day, checked.problems, "warning" if preview else "error")
+    check_settings(project, checked.site, checked.problems, strict)
     errors = checked.problems.errors(strict)
     if errors:
         raise ContentErrors(errors)
+    if pdf:  # WeasyPrint takes about a second to import: only builds with PDFs pay for it
+        from .render.printing import plan_paths, render_pdfs
     output = output or project / "output"
     work = project / STAGING
     clean_debris(work)
     env = make_env(project)
-    built = Built(day, problems=checked.problems)
+    built = Built(day, problems=checked.problems, output_label=_label(project, output))
+    if pending and not recording:
+        built.not_recorded = why_not
     to_record = pending if recording else []
-    # Everything is rendered first, with the chain head the new revisions will make; the log is written
-    # only when all audiences rendered, and the outputs are swapped in only after that.
-    with staged(output, work) as stage, trail.recording(project, to_record) as new:
-        entries = trail.read_entries(project) + new
-        unwritten = {entry.seq: item.data for entry, item in zip(new, to_record)}
-        head = trail.chain_head(entries)
-        for audience in audiences:
-            views = project_catalog(checked.catalog, audience, day, drafts, checked.site)
-            history = trail.histories(project, entries, views, audience, day, checked.site, unwritten)
-            ctx = SiteContext(checked.site, audience, day, views, head, history.by_id, history.changes)
-            ctx.findings = [p for p in checked.problems.sorted() if p.severity == "finding"]
-            ctx.extra_pages = extra_pages(views, audience)
-            if pdf:
-                ctx.pdfs = plan_paths(ctx)
-            files = render_pages(env, ctx)
-            files.update(render_data(views))
-            files.update(render_extras(project, checked, ctx, list(files)))
-            if pdf:
-                files.update(render_pdfs(project, env, ctx))
-            root = stage(audience)
-            write_files(root, files)
-            index_site(root)
-            built.outputs[audience] = len(files)
-        built.recorded = len(new)
+    steps, done = len(audiences) * (3 if pdf else 2), 0
+    try:
+        # Everything is rendered first, with the chain head the new revisions will make; the log is written
+        # only when all audiences rendered, and the outputs are swapped in only after that.
+        with staged(output) as stage, trail.recording(project, to_record) as new:
+            recorded = trail.read_entries(project)
+            entries = recorded + new
+            shown = pending if not recording and not drafts else to_record
+            waiting = [] if recording or drafts else trail.preview(recorded, shown)
+            unwritten = {entry.seq: item.data for entry, item in zip(new or waiting, shown)}
+            head = trail.chain_head(entries)
+            for audience in audiences:
+                label = AUDIENCE_LABEL[audience]
+                report(f"{label}：页面", done, steps)
+                site = checked.site.for_audience(audience)
+                views = project_catalog(checked.catalog, audience, day, drafts, site)
+                history = trail.histories(project, entries + waiting, views, audience, day, site, unwritten)
+                trail.mark_pending(history, entries[-1].seq if entries else 0)
+                ctx = SiteContext(site, audience, day, views, head, history.by_id, history.changes)
+                ctx.findings = [p for p in checked.problems.sorted() if p.severity == "finding"]
+                ctx.extra_pages = extra_pages(views, audience)
+                if pdf:
+                    ctx.pdfs = plan_paths(ctx)
+                files = render_pages(env, ctx)
+                files.update(render_data(views))
+                files.update(render_extras(project, checked, ctx, list(files)))
+                done += 1
+                if pdf:
+                    report(f"{label}：PDF", done, steps)
+                    files.update(render_pdfs(project, env, ctx))
+                    done += 1
+                report(f"{label}：写入和搜索索引", done, steps)
+                root = stage(audience)
+                write_files(root, files)
+                index_site(root)
+                done += 1
+                built.outputs[audience] = len(files)
+            report("切换到新版本", done, steps)
+            built.recorded = len(new)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            shutil.rmtree(project / CACHE, ignore_errors=True)  # a cache must not keep the disk full
+        raise
     return built
+
+
+AUDIENCE_LABEL = {"public": "公开版", "party": "党员版", "committee": "两委版"}
+
+
+def _label(project: Path, output: Path) -> str:
+    """output/ as the user knows it: relative to the site when inside it."""
+    try:
+        return output.relative_to(project).as_posix()
+    except ValueError:
+        return str(output)
+
+
+def decide_recording(project: Path, site: SiteConfig, record: bool | None, drafts: bool) -> tuple[bool, str]:
+    """Whether this build records revisions, and if it does not, the one line that says why."""
+    if drafts:
+        return False, ""
+    if record is not None:
+        return record, "本次构建未记入审计（--no-record）：新的修订在页面上显示为“待发布”。"
+    branch = gitinfo.current_branch(project)
+    if branch is None:
+        return True, ""  # not in git: the folder is the record
+    wanted = site.publish_branch or gitinfo.default_branch(project)
+    if branch == wanted:
+        return True, ""
+    where = f"分支 {branch}" if branch else "未在任何分支上（detached HEAD）"
+    return False, (
+        f"当前在{where}，不是发布分支 {wanted}：本次构建不记入审计，新的修订在页面上显示为“待发布”；"
+        f"合并到 {wanted} 后在那里构建才会记录（或加 --record）。"
+    )
 
 
 def extra_pages(views: list[View], audience: str) -> list[ExtraPage]:
@@ -151,10 +264,10 @@ def render_extras(project: Path, checked: Checked, ctx: SiteContext, pages: list
         for name in view.data.get("attachments", []):
             files[f"files/{name}"] = (project / "content" / name).read_bytes()
     public = ctx.audience == "public"
-    files["robots.txt"] = robots(public, checked.site.base_url)
-    files["feed.xml"] = atom_feed(checked.site, ctx.audience, ctx.as_of, ctx.changes)
-    if public and checked.site.base_url:
-        files["sitemap.xml"] = sitemap(checked.site.base_url, [p for p in pages if p.endswith(".html")])
+    files["robots.txt"] = robots(public, ctx.site.base_url)
+    files["feed.xml"] = atom_feed(ctx.site, ctx.audience, ctx.as_of, ctx.changes)
+    if public and ctx.site.base_url:
+        files["sitemap.xml"] = sitemap(ctx.site.base_url, [p for p in pages if p.endswith(".html")])
     return files
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import audit
 from .config import SiteConfig
-from .errors import SanwuError
+from .errors import SanwuError, UsageError
 from .pipeline import check, resolve_as_of
 from .records import TYPES, Record
 from .records.base import audience_rank
@@ -46,8 +46,12 @@ def _git(project: Path, *args: str) -> bytes:
 def export_revision(project: Path, rev: str, target: Path) -> Path:
     """The content/ folder of a git revision, written under target."""
     if rev.startswith("-"):
-        raise SanwuError(f"无效的版本：{rev}（版本不能以 - 开头）")
-    top = Path(_git(project, "rev-parse", "--show-toplevel").decode().strip())
+        raise UsageError(f"无效的版本：{rev}（版本不能以 - 开头）")
+    try:
+        top = Path(_git(project, "rev-parse", "--show-toplevel").decode().strip())
+        _git(project, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    except SanwuError:
+        raise UsageError(f"未知的 git 版本：{rev}（用 git log 查看可用的版本，或确认站点在 git 仓库中）") from None
     prefix = project.resolve().relative_to(top.resolve()).as_posix()
     path = f"{prefix}/content" if prefix != "." else "content"
     data = _git(project, "archive", "--format=tar", rev, "--", path)

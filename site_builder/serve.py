@@ -119,10 +119,10 @@ class Handler(SimpleHTTPRequestHandler):
         """Quiet: the terminal is for build messages."""
 
 
-def make_server(preview: Preview, port: int) -> ThreadingHTTPServer:
-    """An HTTP server on 127.0.0.1 (only this computer) serving the preview."""
+def make_server(preview: Preview, port: int, bind: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """An HTTP server on `bind` (default 127.0.0.1: only this computer) serving the preview."""
     handler = functools.partial(type("PreviewHandler", (Handler,), {"preview": preview}), directory=str(preview.root))
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = ThreadingHTTPServer((bind, port), handler)
     server.daemon_threads = True
     return server
 

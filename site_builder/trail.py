@@ -74,14 +74,33 @@ def read_entries(project: Path) -> list[audit.Entry]:
 
 
 def plan(project: Path, catalog: Catalog, as_of: dt.date, problems: Problems, severity: str) -> list[audit.Pending]:
-    """The revisions this build would record; rule violations go to problems at the record's field."""
-    entries = read_entries(project)
+    """The revisions this build would record; what stops recording goes to problems, where it is.
+
+    `sanwu check` and `sanwu build` both call this, so they refuse exactly the same things.
+    """
+    report = problems.error if severity == "error" else problems.warning
+    log = f"{AUDIT_DIR}/{audit.LOG_NAME}"
+    try:
+        entries = read_entries(project)
+    except audit.LogDamaged as exc:
+        report(Location(log, exc.lineno, 1), "", exc.reason, "the audit log cannot be read; see the Chinese message")
+        return []
     pending, found = audit.plan_revisions(entries, audit_dir(project), current_records(catalog, as_of), as_of)
+    said = {(p.loc.path, p.field) for p in problems.items if p.severity == "error"}
     for p in found:
         rec = catalog.by_id.get(p.id)
-        loc = rec.loc(p.field) if rec else Location(f"{AUDIT_DIR}/{audit.LOG_NAME}")
-        report = problems.error if severity == "error" else problems.warning
-        report(loc, p.field, p.zh, p.en)
+        loc = rec.loc(p.field) if rec else Location(log)
+        duplicate_id = p.field == "id" and any(field == "id" for _, field in said)  # the catalog names every copy
+        if (loc.path, p.field) not in said and not duplicate_id:  # one message per field
+            report(loc, p.field, p.zh, p.en)
+    if pending:
+        for lineno, text in audit.chain_problems(audit_dir(project)):
+            report(
+                Location(log, lineno, 1),
+                "",
+                f"{text}；审计日志校验未通过，不能追加新的修订：运行 sanwu audit verify 查看",
+                "the audit chain is broken; run sanwu audit verify",
+            )
     return pending
 
 
@@ -197,7 +216,7 @@ def histories(
                 "lines": [audit.format_change(c, fmt_value) for c in rev.changes or ()],
                 "purged": rev.changes is None,
                 "short": e.content_hash[:8],
-                "head": f"{e.seq}:{e.hash[:8]}",
+                "head": audit.format_head((e.seq, e.hash[: audit.SHORT_HASH])),
                 "id": view.id,
                 "title": view.title,
                 "page": f"r/{view.id}.html",
@@ -207,3 +226,15 @@ def histories(
         changes.extend(items)
     changes.sort(key=lambda c: c["seq"], reverse=True)
     return Histories(by_id, changes)
+
+
+def preview(entries: list[audit.Entry], pending: list[audit.Pending]) -> list[audit.Entry]:
+    """The entries pending revisions would get, to show them as 待发布 without recording."""
+    return audit.preview(entries, pending)
+
+
+def mark_pending(history: Histories, last_recorded: int) -> None:
+    """Revisions after the recorded chain are shown as 待发布, without a hash or chain head."""
+    for item in history.changes:
+        if item["seq"] > last_recorded:
+            item.update(pending=True, action_label=f"{item['action_label']}（待发布）", short="", head="")

@@ -1,88 +1,161 @@
-"""The only module that writes output: a staging folder, then an atomic swap.
+"""The only module that writes output: a versioned build folder, then one switch for all audiences.
 
-Staging happens in a work folder beside output/ (.sanwu-cache/staging, same file system), so a
-failed or killed build leaves output/ exactly as it was, with nothing added; what a SIGKILL leaves
-in the work folder is removed by the next build before it starts.
+    output/.builds/<build>/<audience>/   every build writes a new folder (audiences not built this
+                                         time are carried over from the live build as hard links)
+    output/.current -> .builds/<build>   the pointer: replaced in one rename, so all audiences switch
+                                         together, and a kill at any moment leaves the old site or the new
+    output/<audience> -> .current/<audience>   what people serve, rsync and open; never changes
+
+Build folders that the pointer does not name are debris of a killed build (or the previous build) and
+are removed by the next build. Where symbolic links cannot be made (Windows without the right to),
+each output/<audience> is a real folder swapped in by renames, one audience after another.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
+import secrets
 import shutil
 import signal
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-RENAME_EXCHANGE = 2
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+BUILDS = ".builds"
+POINTER = ".current"
+STAGING_PREFIX = ".staging-"
+
+
+def symlinks_work(folder: Path) -> bool:
+    """Whether symbolic links can be made here (not on Windows without Developer Mode)."""
+    probe = folder / f".probe-{secrets.token_hex(4)}"
+    try:
+        os.symlink(POINTER, probe)
+    except (OSError, NotImplementedError):
+        return False
+    probe.unlink()
+    return True
 
 
 def clean_debris(work: Path) -> None:
-    """Remove staging folders left behind by a killed build."""
+    """Remove staging folders left behind by a killed build (older versions staged in .sanwu-cache/)."""
     if work.is_dir():
         for child in work.iterdir():
-            if child.name.startswith((".staging-", ".old-")):
+            if child.name.startswith((STAGING_PREFIX, ".old-")):
                 shutil.rmtree(child, ignore_errors=True)
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2); False where unsupported."""
-    renameat2 = getattr(_libc, "renameat2", None)
-    if renameat2 is None:
-        return False
-    at_fdcwd = -100
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), RENAME_EXCHANGE)
-    return bool(result == 0)
+def live_build(output: Path) -> Path | None:
+    """The build folder the pointer names, if any."""
+    try:
+        target = os.readlink(output / POINTER)
+    except OSError:
+        return None
+    return output / target
+
+
+def clean_builds(output: Path) -> None:
+    """Remove every build folder but the live one, and any half-made pointer."""
+    live = live_build(output)
+    builds = output / BUILDS
+    if builds.is_dir():
+        for child in builds.iterdir():
+            if live is None or child.name != live.name:
+                shutil.rmtree(child, ignore_errors=True)
+    for child in output.glob(f"{POINTER}.*"):
+        child.unlink(missing_ok=True)
+    clean_debris(output)
+
+
+def _carry_over(live: Path | None, folder: Path, built: set[str]) -> None:
+    """Audiences not built this time keep their live files (hard links: no copying, no extra space)."""
+    if live is None or not live.is_dir():
+        return
+    for old in live.iterdir():
+        if old.is_dir() and old.name not in built:
+            try:
+                shutil.copytree(old, folder / old.name, copy_function=os.link, symlinks=True)
+            except OSError:
+                shutil.rmtree(folder / old.name, ignore_errors=True)
+                shutil.copytree(old, folder / old.name, symlinks=True)
+
+
+def switch(output: Path, folder: Path) -> None:
+    """Make `folder` (in output/.builds) the live build: one rename of the pointer."""
+    temp = output / f"{POINTER}.{secrets.token_hex(4)}"
+    os.symlink(f"{BUILDS}/{folder.name}", temp)
+    os.replace(temp, output / POINTER)
+    for audience in sorted(p.name for p in folder.iterdir() if p.is_dir()):
+        link = output / audience
+        if link.is_symlink():
+            continue
+        if link.exists():  # an output/<audience> folder of an older sanwu: moved away once
+            os.replace(link, output / BUILDS / f".old-{audience}-{secrets.token_hex(4)}")
+        os.symlink(f"{POINTER}/{audience}", link)
 
 
 def swap_in(staging: Path, final: Path) -> None:
-    """Put the finished staging folder where the previous output was, in one step when possible."""
-    if final.exists() and _exchange(staging, final):
-        shutil.rmtree(staging)
-        return
-    old = staging.with_name(f".old-{final.name}")
-    if final.exists():
+    """Portable: put a finished folder where the previous one was, by renames."""
+    old = staging.with_name(f".old-{final.name}-{secrets.token_hex(4)}")
+    if final.is_symlink():
+        final.unlink()
+    elif final.exists():
         os.replace(final, old)
     os.replace(staging, final)
     shutil.rmtree(old, ignore_errors=True)
 
 
 @contextmanager
-def staged(output: Path, work: Path) -> Iterator[Callable[[str], Path]]:
-    """stage(name) gives a fresh folder (in work) for `output/name`; all of them are swapped in only
-    when the whole block succeeds, so a build of several audiences changes all of them or none."""
+def staged(output: Path) -> Iterator[Callable[[str], Path]]:
+    """stage(name) gives a fresh folder for `output/name`; all of them go live together, only when the
+    whole block succeeds, so a build of several audiences changes all of them or none."""
     output.mkdir(parents=True, exist_ok=True)
-    work.mkdir(parents=True, exist_ok=True)
-    folders: dict[str, Path] = {}
+    linked = symlinks_work(output)
+    if linked:
+        clean_builds(output)
+        builds = output / BUILDS
+        builds.mkdir(exist_ok=True)
+        folder = builds / f"{STAGING_PREFIX}{secrets.token_hex(6)}"
+    else:
+        clean_debris(output)
+        folder = output / f"{STAGING_PREFIX}{secrets.token_hex(6)}"
+    folder.mkdir()
+    names: list[str] = []
 
     def stage(name: str) -> Path:
-        folders[name] = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=work))
-        return folders[name]
+        names.append(name)
+        (folder / name).mkdir()
+        return folder / name
 
-    # SIGTERM (a killed build) unwinds like an exception, so the staging folders are removed.
+    # SIGTERM (a killed build) unwinds like Ctrl-C, so the new folder is removed.
     main = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGTERM) if main else None
     if main and previous is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _terminate)
     try:
         yield stage
-        for name, folder in folders.items():
-            os.chmod(folder, 0o755)
-            swap_in(folder, output / name)
+        for name in names:
+            os.chmod(folder / name, 0o755)
+        if linked:
+            _carry_over(live_build(output), folder, set(names))
+            final = folder.with_name(folder.name.removeprefix(STAGING_PREFIX))
+            os.replace(folder, final)
+            folder = final
+            switch(output, folder)
+            clean_builds(output)
+        else:
+            for name in names:
+                swap_in(folder / name, output / name)
     finally:
-        for folder in folders.values():
+        if not linked or live_build(output) != folder:
             shutil.rmtree(folder, ignore_errors=True)
         if main and previous is signal.SIG_DFL:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _terminate(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    raise KeyboardInterrupt  # SIGTERM stops a build like Ctrl-C
 
 
 def write_files(root: Path, files: dict[str, bytes]) -> None:

@@ -124,7 +124,7 @@ def test_new_record_is_revision_1_with_a_snapshot(audit_dir: Path) -> None:
     assert entry.prev == "0" * 64
     assert audit.read_log(audit_dir) == [entry]
     assert audit.load_snapshot(audit_dir, 1) == ledger()
-    assert audit.head([entry]) == (1, entry.hash[:8])
+    assert audit.head([entry]) == (1, entry.hash[:16])
     assert audit.verify(audit_dir, [record("caiwu/2026-11", ledger())]) == []
 
 
@@ -346,24 +346,26 @@ def test_swapped_entries_are_detected(three_revisions: Path) -> None:
 def test_truncated_log_is_detected_against_a_printed_head(three_revisions: Path) -> None:
     printed = audit.format_head(audit.head(audit.read_log(three_revisions)) or (0, ""))
     lines = log_lines(three_revisions)
+    snapshot = audit.snapshot_file(three_revisions, 3)
     write_lines(three_revisions, lines[:-1])
-    (three_revisions / "snapshots" / "3.json").unlink()  # a careful forger removes the snapshot too
+    snapshot.unlink()  # a careful forger removes the snapshot too
     assert audit.verify(three_revisions) == []  # a clean cut is invisible without an outside copy
     [problem] = audit.verify(three_revisions, expected_head=audit.parse_head(printed))
     assert f"日志只到第 2 条修订，但链头 {printed} 表明至少应有 3 条：日志被截断" in problem
 
 
 def test_truncation_leaving_its_snapshot_behind_is_detected(three_revisions: Path) -> None:
+    snapshot = audit.snapshot_file(three_revisions, 3)
     write_lines(three_revisions, log_lines(three_revisions)[:-1])
     [problem] = audit.verify(three_revisions)
-    assert "3.json: 快照没有对应的日志条目" in problem
+    assert f"{snapshot.name}: 快照没有对应的日志条目" in problem
 
 
 def test_rewritten_log_is_detected_against_a_printed_head(three_revisions: Path) -> None:
     assert audit.verify(three_revisions, expected_head=(3, "0badc0de")) == [
         (
             f"{three_revisions / 'log.jsonl'}: 第 3 条修订的 hash 为 "
-            f"{audit.read_log(three_revisions)[2].hash[:8]}，与链头 3:0badc0de 不符：日志被改写"
+            f"{audit.read_log(three_revisions)[2].hash[:16]}，与链头 3:0badc0de 不符：日志被改写"
         )
     ]
     # an older printed head is still a valid prefix of a longer log
@@ -372,12 +374,12 @@ def test_rewritten_log_is_detected_against_a_printed_head(three_revisions: Path)
 
 
 def test_altered_snapshot_is_detected(three_revisions: Path) -> None:
-    path = three_revisions / "snapshots" / "2.json"
+    path = audit.snapshot_file(three_revisions, 2)
     snapshot = json.loads(path.read_text(encoding="utf-8"))
     snapshot["data"]["households"][0]["monthly_amount"] = "2260.00"
     path.write_text(json.dumps(snapshot, ensure_ascii=False), encoding="utf-8")
     [problem] = audit.verify(three_revisions)
-    assert "2.json: 快照内容与日志第 2 条记录的 content_hash 不符" in problem
+    assert f"{path.name}: 快照内容与日志第 2 条记录的 content_hash 不符" in problem
 
 
 def test_current_content_differing_from_its_record_is_detected(three_revisions: Path) -> None:
@@ -399,10 +401,21 @@ def test_unrecorded_and_missing_records_are_reported(three_revisions: Path) -> N
     ]
 
 
-def test_parse_head_rejects_garbage() -> None:
-    assert audit.parse_head(" 12：A1B2C3D4 ") == (12, "a1b2c3d4")
-    with pytest.raises(audit.AuditError, match="链头的格式应为"):
-        audit.parse_head("twelve")
+def test_parse_head_needs_12_hex_digits() -> None:
+    assert audit.parse_head(" 12：A1B2C3D4E5F6 ") == (12, "a1b2c3d4e5f6")
+    for garbage in ("twelve", "12:a1b2c3d4", "12:a1b2c3d4e5f", "0:a1b2c3d4e5f60718"):
+        with pytest.raises(audit.AuditError, match="至少 12 位十六进制"):
+            audit.parse_head(garbage)
+
+
+def test_log_entries_with_unknown_keys_fail_verification(three_revisions: Path) -> None:
+    lines = log_lines(three_revisions)
+    entry = json.loads(lines[1])
+    entry["note"] = "added by hand"
+    entry["hash"] = hashlib.sha256(audit.canonical({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
+    write_lines(three_revisions, [lines[0], audit.canonical(entry).decode(), *lines[2:]])
+    problems = audit.verify(three_revisions)
+    assert problems[0].endswith("log.jsonl:2: 审计日志第 2 行无法读取：含有未知的键 note；" + audit.REPAIR_DAMAGED)
 
 
 # --- purge --------------------------------------------------------------------------------------
@@ -436,9 +449,10 @@ def test_purge_removes_a_withdrawn_records_data(audit_dir: Path) -> None:
 
 
 def test_a_deleted_latest_snapshot_is_not_taken_for_a_purge(three_revisions: Path) -> None:
-    (three_revisions / "snapshots" / "3.json").unlink()
+    snapshot = audit.snapshot_file(three_revisions, 3)
+    snapshot.unlink()
     [problem] = audit.verify(three_revisions)
-    assert "3.json: 记录 caiwu/2026-11 最新修订的快照缺失" in problem
+    assert f"{snapshot.name}: 记录 caiwu/2026-11 最新修订的快照缺失" in problem
 
 
 # --- field-level diff ---------------------------------------------------------------------------

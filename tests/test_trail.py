@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from site_builder import audit
 from tests.conftest import LEDGER, NOTICE, REPO, run
 
 CORRECTED = LEDGER.replace("expense: 860.00", "expense: 960.00").replace("31640.00", "31540.00")
@@ -122,11 +123,12 @@ def test_verify_against_a_printed_head_detects_truncation(site) -> None:
     project = site({"caiwu/2026-11.yaml": LEDGER, "n.md": NOTICE})
     run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     head = log_lines(project)[-1]
-    printed = f"{head['seq']}:{head['hash'][:8]}"
+    printed = f"{head['seq']}:{head['hash'][:16]}"
     assert printed in page(project, "index.html")
+    snapshot = audit.snapshot_file(project / "content/_audit", head["seq"])
     tamper(project, lambda ls: ls[:-1])
     (project / "content/n.md").unlink()  # hide the truncation: the record is gone too
-    (project / "content/_audit/snapshots" / f"{head['seq']}.json").unlink()
+    snapshot.unlink()
     assert run(project, "audit", "verify", "--head", printed).exit_code == 1
     assert run(project, "audit", "verify", "--head", "x").exit_code == 2
 
@@ -134,7 +136,7 @@ def test_verify_against_a_printed_head_detects_truncation(site) -> None:
 def test_verify_detects_content_that_differs_from_its_record(site) -> None:
     project = site({"caiwu/2026-11.yaml": LEDGER})
     run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
-    snapshot = project / "content/_audit/snapshots/1.json"
+    snapshot = audit.snapshot_file(project / "content/_audit", 1)
     snapshot.write_text(snapshot.read_text(encoding="utf-8").replace("860.00", "86.00"), encoding="utf-8")
     assert run(project, "audit", "verify").exit_code == 1
 
@@ -144,9 +146,10 @@ def test_purge_keeps_verification_and_marks_history(site) -> None:
     run(project, "build", "--no-pdf", "--as-of", "2026-11-26")
     (project / "content/caiwu/2026-11.yaml").write_text(CORRECTED, encoding="utf-8")
     run(project, "build", "--no-pdf", "--as-of", "2026-11-27")
+    first = audit.snapshot_file(project / "content/_audit", 1)
     result = run(project, "audit", "purge", "--before", "2026-11-27")
     assert "已删除 1 份" in result.output
-    assert not (project / "content/_audit/snapshots/1.json").exists()
+    assert not first.exists()
     assert run(project, "audit", "verify").exit_code == 0
     run(project, "build", "--no-pdf", "--as-of", "2026-11-28")
     assert "已按保留期限删除" in page(project, "r/caiwu/2026-11.html")
@@ -192,7 +195,7 @@ def test_diff_between_git_revisions_matches_rows_by_voucher(site) -> None:
     assert "| `closing_balance` | 31,640.00 | 31,540.00 |" in markdown
     doc = json.loads(run(project, "diff", "HEAD~1", "HEAD", "--format", "json").output)
     assert doc[0]["id"] == "caiwu/2026-11" and {c["kind"] for c in doc[0]["changes"]} == {"added", "changed"}
-    assert run(project, "diff", "no-such-rev").exit_code == 1
+    assert run(project, "diff", "no-such-rev").exit_code == 2  # a usage error
 
 
 def test_example_community_sequence(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ def _stamp(day: dt.date) -> str:
 
 def atom_feed(site: SiteConfig, audience: str, as_of: dt.date, changes: list[dict[str, Any]]) -> bytes:
     """feed.xml; links are absolute when base_url is set, else relative to the feed."""
-    base = site.base_url if audience == "public" else ""
+    base = site.base_url  # this audience's own site, or none
     feed_id = f"{site.base_url}feed.xml" if site.base_url else f"urn:sanwu:{escape(site.community)}:{audience}"
     updated = changes[0]["date"] if changes else as_of
     lines = [
