@@ -15,7 +15,7 @@ from .catalog import Catalog, build_catalog
 from .config import PLACEHOLDER_URL, SiteConfig, load_config
 from .errors import ContentErrors, Location, Problems, SanwuError, UsageError
 from .load import load_content
-from .project import View, project_catalog
+from .project import View, project_catalog, visible_findings
 from .records import AUDIENCES, TYPES
 from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, robots, sitemap
@@ -180,7 +180,7 @@ def build(
                 history = trail.histories(project, entries + waiting, views, audience, day, site, unwritten)
                 trail.mark_pending(history, entries[-1].seq if entries else 0)
                 ctx = SiteContext(site, audience, day, views, head, history.by_id, history.changes)
-                ctx.findings = [p for p in checked.problems.sorted() if p.severity == "finding"]
+                ctx.findings = visible_findings(checked.problems.sorted(), audience)
                 ctx.extra_pages = extra_pages(views, audience)
                 if pdf:
                     ctx.pdfs = plan_paths(ctx)
