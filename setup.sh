@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 mode="${1:-build}"
 
 debs=(fonts-noto-cjk libharfbuzz-subset0)
-[ "$mode" = test ] && debs+=(poppler-utils zbar-tools git)
+[ "$mode" = test ] && debs+=(poppler-utils zbar-tools git nginx apache2-utils)  # nginx: the deploy guide's config is tested
 python3 -c 'import ensurepip' 2>/dev/null || debs+=(python3-venv)
 missing=()
 for pkg in "${debs[@]}"; do
@@ -14,8 +14,8 @@ for pkg in "${debs[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "正在安装系统软件包：${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

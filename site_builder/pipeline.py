@@ -20,7 +20,7 @@ from .records import AUDIENCES, TYPES
 from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, robots, sitemap
 from .render.feeds import atom_feed
-from .render.html import SiteContext, make_env, render_pages
+from .render.html import SiteContext, make_env, render_pages, render_template
 from .render.search import index_site
 from .write import clean_debris, staged, write_files
 
@@ -86,14 +86,17 @@ def check_settings(project: Path, site: SiteConfig, problems: Problems, strict: 
                 f"网址还是 sanwu init 写入的示例 {url}：请改成本社区网站的地址（二维码和订阅链接都用它）",
                 f"base_url is still the placeholder {url}",
             )
-    for path in gitinfo.tracked_private(project):
+    tracked = gitinfo.tracked_private(project)
+    folders = {path.split("/")[0] for path in tracked if path.startswith(("output/", ".sanwu-cache/"))}
+    for path in sorted(folders) + [p for p in tracked if p.split("/")[0] not in folders]:
+        count = sum(p.startswith(f"{path}/") for p in tracked)
+        what = f"{path}/ 中有 {count} 个文件" if path in folders else "这个文件"
         report(
-            Location(path),
+            Location(f"{path}/" if path in folders else path),
             "",
-            "这个文件被 git 跟踪，可能含有个人信息或非公开内容：运行 git rm -r --cached "
-            f"{path.split('/')[0] if path.startswith(('output/', '.sanwu-cache/')) else path}，"
+            f"{what}被 git 跟踪，可能含有个人信息或非公开内容：运行 git rm -r --cached {path}，"
             "并确认 .gitignore 含 output/ 和 .sanwu-cache/",
-            "this file is tracked by git and may hold private data; git rm --cached it and ignore it",
+            "tracked by git and may hold private data; git rm --cached it and ignore it",
         )
 
 
@@ -185,6 +188,7 @@ def build(
                 if pdf:
                     ctx.pdfs = plan_paths(ctx)
                 files = render_pages(env, ctx)
+                files["404.html"] = render_template(env, "404.html", "404.html", ctx).encode("utf-8")
                 files.update(render_data(views))
                 files.update(render_extras(project, checked, ctx, list(files)))
                 done += 1
@@ -267,7 +271,7 @@ def render_extras(project: Path, checked: Checked, ctx: SiteContext, pages: list
     files["robots.txt"] = robots(public, ctx.site.base_url)
     files["feed.xml"] = atom_feed(ctx.site, ctx.audience, ctx.as_of, ctx.changes)
     if public and ctx.site.base_url:
-        files["sitemap.xml"] = sitemap(ctx.site.base_url, [p for p in pages if p.endswith(".html")])
+        files["sitemap.xml"] = sitemap(ctx.site.base_url, [p for p in pages if p.endswith(".html") and p != "404.html"])
     return files
 
 
