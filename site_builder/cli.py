@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import signal
 import sys
 import threading
 import time
@@ -117,20 +118,26 @@ def fail_os(exc: OSError) -> NoReturn:
 
 
 class Progress:
-    """A progress bar on stderr, only on a terminal, only for work that lasts over PROGRESS_AFTER seconds."""
+    """A progress bar on stderr, only on a terminal, only for work that lasts over PROGRESS_AFTER seconds.
+
+    It is redrawn from a timer signal, not a thread: the PDF renderer forks its workers only while the build
+    is single-threaded. Where there is no timer signal (Windows) it is redrawn at each step.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
+        self.timer = enabled and hasattr(signal, "setitimer")
         self.start = time.monotonic()
         self.done, self.total, self.label = 0, 1, ""
-        self.stop = threading.Event()
         self.shown = False
-        self.thread = threading.Thread(target=self._tick, daemon=True)
-        if enabled:
-            self.thread.start()
+        if self.timer:
+            self.previous = signal.signal(signal.SIGALRM, lambda signum, frame: self.draw())
+            signal.setitimer(signal.ITIMER_REAL, PROGRESS_AFTER, 0.25)
 
     def __call__(self, label: str, done: int, total: int) -> None:
         self.label, self.done, self.total = label, done, max(total, 1)
+        if self.enabled and not self.timer and time.monotonic() - self.start >= PROGRESS_AFTER:
+            self.draw()
 
     def line(self, elapsed: float) -> str:
         """The bar as drawn after `elapsed` seconds."""
@@ -138,18 +145,17 @@ class Progress:
         filled = width * self.done // self.total
         return f"{'█' * filled}{'░' * (width - filled)} {self.done}/{self.total} {self.label}  {elapsed:.0f} 秒"
 
-    def _tick(self) -> None:
-        while not self.stop.wait(0.25):
-            elapsed = time.monotonic() - self.start
-            if elapsed >= PROGRESS_AFTER:
-                click.echo(f"\r{self.line(elapsed)}\033[K", err=True, nl=False)
-                self.shown = True
+    def draw(self) -> None:
+        """Redraw the bar in place."""
+        click.echo(f"\r{self.line(time.monotonic() - self.start)}\033[K", err=True, nl=False)
+        self.shown = True
 
     def close(self) -> None:
         """Stop drawing and clear the bar's line."""
-        self.stop.set()
-        if self.enabled:
-            self.thread.join()
+        if self.timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+            self.timer = False
         if self.shown:
             click.echo("\r\033[K", err=True, nl=False)
 
@@ -252,7 +258,7 @@ def build(
     except OSError as exc:
         progress.close()
         fail_os(exc)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # before the build's own handler was in place
         progress.close()
         click.echo("已中断：构建已停止，原有的 output/ 未改动，审计记录未写入。", err=True)
         sys.exit(130)

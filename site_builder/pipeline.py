@@ -22,7 +22,7 @@ from .render.data import data_paths, record_csv, record_json, robots, sitemap
 from .render.feeds import atom_feed
 from .render.html import SiteContext, make_env, render_pages, render_template
 from .render.search import index_site
-from .write import clean_debris, staged, write_files
+from .write import clean_debris, committing, staged, write_files
 
 STATIC = Path(__file__).resolve().parent / "static"
 CACHE = ".sanwu-cache"
@@ -203,6 +203,7 @@ def build(
                 done += 1
                 built.outputs[audience] = len(files)
             report("切换到新版本", done, steps)
+            committing()  # the audit log is written next, then all audiences switch: not to be cut short
             built.recorded = len(new)
     except OSError as exc:
         if exc.errno == errno.ENOSPC:

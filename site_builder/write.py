@@ -13,6 +13,7 @@ each output/<audience> is a real folder swapped in by renames, one audience afte
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import secrets
 import shutil
@@ -21,6 +22,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 BUILDS = ".builds"
 POINTER = ".current"
@@ -128,13 +130,17 @@ def staged(output: Path) -> Iterator[Callable[[str], Path]]:
         (folder / name).mkdir()
         return folder / name
 
-    # SIGTERM (a killed build) unwinds like Ctrl-C, so the new folder is removed.
+    # SIGTERM and Ctrl-C stop the build at once, workers included, and remove the new folder. Unwinding would
+    # wait for the PDF workers to finish their pages; only the commit (audit log, switch) is let finish.
     main = threading.current_thread() is threading.main_thread()
-    previous = signal.getsignal(signal.SIGTERM) if main else None
-    if main and previous is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _terminate)
+    defaults: dict[int, Any] = {signal.SIGTERM: signal.SIG_DFL, signal.SIGINT: signal.default_int_handler}
+    replaced = [s for s, default in defaults.items() if main and signal.getsignal(s) is default]
+    for signum in replaced:
+        signal.signal(signum, _interrupt)
+    _BUILD.update(folder=folder, committing=False)
     try:
         yield stage
+        _BUILD["committing"] = True
         for name in names:
             os.chmod(folder / name, 0o755)
         if linked:
@@ -150,12 +156,29 @@ def staged(output: Path) -> Iterator[Callable[[str], Path]]:
     finally:
         if not linked or live_build(output) != folder:
             shutil.rmtree(folder, ignore_errors=True)
-        if main and previous is signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _BUILD.update(folder=None, committing=False)
+        for signum in replaced:
+            signal.signal(signum, defaults[signum])
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops a build like Ctrl-C
+_BUILD: dict[str, Any] = {"folder": None, "committing": False}  # the build in progress, for _interrupt
+INTERRUPTED = "已中断：构建已停止，原有的 output/ 未改动，审计记录未写入。"
+
+
+def committing() -> None:
+    """From here on the build records and switches: a signal no longer stops it (that takes a moment)."""
+    _BUILD["committing"] = True
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    if _BUILD["committing"]:
+        return  # the audit log and the switch are written whole; the build ends in a moment anyway
+    for child in multiprocessing.active_children():
+        child.kill()
+    if _BUILD["folder"] is not None:
+        shutil.rmtree(_BUILD["folder"], ignore_errors=True)
+    os.write(2, f"\n{INTERRUPTED}\n".encode())
+    os._exit(130)
 
 
 def write_files(root: Path, files: dict[str, bytes]) -> None:

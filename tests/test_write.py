@@ -133,7 +133,7 @@ def test_a_signal_stops_a_build_quickly_leaving_no_debris(site, signum: int) -> 
     started = time.monotonic()
     _, err = proc.communicate(timeout=10)
     stopped_in = time.monotonic() - started
-    assert stopped_in < 5.0, f"took {stopped_in:.1f} s to stop"  # 2 s asked; 0.3 s on an idle machine, more when loaded
+    assert stopped_in < 2.0, f"took {stopped_in:.1f} s to stop"
     assert proc.returncode != 0 and b"Traceback" not in err
     assert served_tree(project / "output/public") == before
     assert [p.name for p in builds.iterdir()] == [os.readlink(project / "output/.current").split("/")[-1]]
