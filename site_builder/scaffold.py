@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import gitinfo
 from .config import PLACEHOLDER_URL
 from .errors import SanwuError, UsageError
-from .records import TYPES, RecordType
+
+if TYPE_CHECKING:
+    from .records import RecordType
 
 SITE_YAML = """\
 # 站点配置：每份公告的落款、监督电话和网址都从这里来。
@@ -95,6 +97,8 @@ def git_setup(project: Path) -> str:
 
 def new_record(project: Path, type_name: str, path: Path | None) -> Path:
     """Write TYPE's commented example to path (default content/new-TYPE.yaml|.md)."""
+    from .records import TYPES  # the record types take a second to import; init and git-setup need none
+
     rtype = TYPES.types[type_name]
     suffix = ".md" if rtype.markdown else ".yaml"
     target = path if path is not None else project / "content" / f"new-{type_name}{suffix}"

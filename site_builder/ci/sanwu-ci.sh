@@ -3,6 +3,7 @@
 #
 #   sh ci/sanwu-ci.sh pr BASE    合并请求：检查全部记录，并把与 BASE 相比改了什么写成摘要
 #   sh ci/sanwu-ci.sh publish    发布分支：构建所有版本，记录修订，提交审计记录，部署公开版
+#   sh ci/sanwu-ci.sh auto       在发布分支上 publish，在其他分支上 pr origin/发布分支（Gitee Go 用）
 #
 # 环境变量（都可不设）：
 #   SANWU            sanwu 命令（默认 sanwu）
@@ -45,7 +46,6 @@ deploy() {
 
 publish() {
     $SANWU git-setup >/dev/null
-    $SANWU check
     tries=0
     while :; do
         # shellcheck disable=SC2086  # BUILD_OPTIONS is a list of options
@@ -67,8 +67,19 @@ publish() {
     deploy
 }
 
+auto() {
+    current="${CI_BRANCH:-$(git symbolic-ref --short -q HEAD || true)}"
+    if [ "$current" = "$BRANCH" ]; then
+        publish
+    else
+        git fetch -q origin "$BRANCH" || true
+        pr "origin/$BRANCH"
+    fi
+}
+
 case "${1:-}" in
     pr) pr "${2:?用法：sh ci/sanwu-ci.sh pr BASE}" ;;
     publish) publish ;;
-    *) echo "用法：sh ci/sanwu-ci.sh pr BASE | publish" >&2; exit 2 ;;
+    auto) auto ;;
+    *) echo "用法：sh ci/sanwu-ci.sh pr BASE | publish | auto" >&2; exit 2 ;;
 esac
