@@ -129,10 +129,17 @@ def init(directory: Path, community: str) -> None:
 @main.command()
 @click.argument("type_name", metavar="TYPE", type=click.Choice(TYPES.names()))
 @click.argument("path", type=click.Path(path_type=Path), required=False)
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path), help="改为写一份 Excel 填写模板")
 @click.pass_obj
-def new(project: Path, type_name: str, path: Path | None) -> None:
-    """写一份带注释的 TYPE 记录模板，填写后即可使用。"""
+def new(project: Path, type_name: str, path: Path | None, xlsx: Path | None) -> None:
+    """写一份带注释的 TYPE 记录模板（或 --xlsx 的 Excel 模板），填写后即可使用。"""
     try:
+        if xlsx is not None:
+            from .sheets.export import write_template
+
+            written = write_template(type_name, xlsx)
+            click.echo(f"已创建 {written}，填好后运行 sanwu import {written} --type {type_name} --out content/….yaml")
+            return
         written = scaffold.new_record(project, type_name, path)
     except SanwuError as exc:
         click.echo(f"错误: {exc}", err=True)
