@@ -42,6 +42,12 @@ def ledger_rows(count: int) -> list[list[object]]:
     return rows
 
 
+def csv_cell(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y/%m/%d")
+    return "" if value is None else str(value)
+
+
 def timed(*args: str) -> float:
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "site_builder", *args], capture_output=True, text=True)
@@ -75,10 +81,9 @@ def main() -> None:
         print(f"{'what':44} {'rows':>6} {'seconds':>8}")
         print(f"{'sanwu --help (start-up alone)':44} {'':>6} {timed('--help'):8.2f}")
         for name in ("ledger.xlsx", "ledger.csv"):
-            seconds = timed(
-                "-C", site, "import", str(root / name), "--type", "finance-ledger",
-                "--out", str(root / "site" / "content" / f"{name}.yaml"), "--set", "account=党建经费", "--set", "period=2026", "--force",
-            )  # fmt: skip
+            out = str(root / "site" / "content" / f"{name}.yaml")
+            sets = ["--set", "account=党建经费", "--set", "period=2026"]
+            seconds = timed("-C", site, "import", str(root / name), "--type", "finance-ledger", "--out", out, *sets)
             print(f"{'sanwu import ' + name:44} {args.rows:>6} {seconds:8.2f}")
             start = time.perf_counter()
             result = import_sheet(root / name, "finance-ledger", None, ["period=2026"])
