@@ -24,7 +24,7 @@ FALSE_WORDS = {"否", "×", "✗", "n", "no", "false", "群众", "共青团员",
 
 def number_text(value: float | int) -> str:
     """A number as Excel shows it in General format: 7, 2.5, never 7.0 or 2.4999999999999996."""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         value = int(value)
     return str(value) if isinstance(value, int) else f"{value:.15g}"
 
@@ -39,7 +39,7 @@ def _unquote(literal: str) -> str:
 
 def shown_text(value: float | int, fmt: str) -> str:
     """A whole number through a format of zeros, as Excel shows it: 7 with "000" is 007."""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         value = int(value)
     m = _ZEROS_FORMAT.fullmatch(fmt.split(";")[0])
     if isinstance(value, int) and value >= 0 and m:
@@ -61,6 +61,8 @@ def cell_date(cell: Cell) -> dt.date | None:
 
 def money_of_number(value: float | int) -> str:
     """An amount stored as a number, as exact yuan; a hidden third decimal is an error."""
+    if abs(value) >= 1e13:  # beyond any community's books, and beyond exact cents in a float
+        raise Bad(f"金额 {number_text(value)} 过大，请核对", f"amount {number_text(value)} is too large")
     amount = Decimal(number_text(value))
     if amount != amount.quantize(Decimal("0.01")):
         raise Bad(
@@ -74,7 +76,7 @@ def money_of_number(value: float | int) -> str:
 def lost_digits(value: Any, header: str) -> None:
     """Refuse a long identifier Excel stored as a number: only 15 significant digits survive."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 1e15:
-        kept = int(Decimal(f"{value:.15g}"))  # what Excel shows: 15 digits, then zeros
+        kept = int(Decimal(f"{value:.15g}")) if abs(value) < 1e20 else number_text(value)  # 15 digits, then zeros
         raise Bad(
             f"这一格是数字 {kept}，不是文字：Excel 只保留 15 位有效数字，后面几位已经丢失。"
             f"请把“{header}”这一列设置为“文本”格式，再重新输入完整的号码",

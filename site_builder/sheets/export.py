@@ -140,14 +140,13 @@ def ledger_rows(
 
 def template_columns(rtype: RecordType, table: Table) -> list[tuple[str, str, Kind, str]]:
     """(field, header, kind, doc) of each column a template offers."""
-    from .importer import item_field, item_kind
+    from .importer import item_fields, item_kind
 
-    out = []
-    for name, words in table.headers.items():
-        spec = item_field(rtype, table, name.split(".")[0])
-        doc = spec.doc if spec is not None else ""
-        out.append((name, words[0], item_kind(rtype, table, name), doc))
-    return out
+    specs = item_fields(rtype, table)
+    return [
+        (name, words[0], item_kind(rtype, table, name), specs[name.split(".")[0]].doc)
+        for name, words in table.headers.items()
+    ]
 
 
 def kind_format(kind: Kind) -> str:

@@ -207,13 +207,13 @@ class HeaderIndex:
         return self.words.get(normalize_header(header))
 
 
-def header_index(table: Table, column_labels: dict[str, str]) -> HeaderIndex:
-    """The table's words, plus the download column labels (key -> label) of fields it reads."""
+def header_index(table: Table, labels: list[tuple[str, str]]) -> HeaderIndex:
+    """The table's words, plus other labels (key, label) of fields it reads; labels of others are skipped quietly."""
     index = HeaderIndex(table)
     for name, words in table.headers.items():
         for word in words:
             index.words.setdefault(normalize_header(word), name)
-    for key, label in column_labels.items():
+    for key, label in labels:
         if key in table.headers:
             index.words.setdefault(normalize_header(label), key)
         else:

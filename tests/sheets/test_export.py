@@ -14,7 +14,7 @@ from site_builder import pipeline
 from site_builder.project import View, project_catalog
 from site_builder.render.data import record_xlsx, table_rows
 from site_builder.schema import to_plain
-from site_builder.sheets.importer import import_sheet
+from site_builder.sheets.importer import column_labels, import_sheet
 from site_builder.sheets.layouts import LAYOUTS, header_index
 from tests.conftest import REPO, run, write_site
 
@@ -80,7 +80,7 @@ def test_every_exported_table_reimports_to_its_rows(committee_views: list[View],
         path.write_bytes(record_xlsx(view))
         table = LAYOUTS[view.rtype.name][0]
         result = import_sheet(path, view.rtype.name, None, [])
-        index = header_index(table, {c.key: c.label for c in view.rtype.columns})
+        index = header_index(table, column_labels(view.rtype, table))
         shown = {(index.field_of(c.label) or "").split(".")[0] for c in view.rtype.columns}
         required = [n for n, f in item_fields(view, table.field).items() if f.required and n not in shown]
         if required:  # a download without a required column (低保: no ID numbers in any download) says so
