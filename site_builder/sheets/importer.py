@@ -147,6 +147,8 @@ def title_of(row: list[Cell]) -> str:
 def choose_sheets(grids: list[Grid], indexes: list[HeaderIndex], sheet: str | None, result: Result) -> list[Columns]:
     """Each table's sheet: --sheet for the first, else the sheet whose header row matches best."""
     if sheet is not None:
+        if not grids[0].sheet:
+            raise UsageError(f"{grids[0].file} 是 CSV 文件，没有工作表，请去掉 --sheet")
         named = [g for g in grids if g.sheet == sheet]
         if not named:
             names = "、".join(f"“{g.sheet}”" for g in grids)
