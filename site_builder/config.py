@@ -33,6 +33,11 @@ RULES: dict[str, tuple[int, str]] = {
     "meetings_evaluation_per_year": (1, "民主评议每年最少次数"),
     "meetings_democratic_life_per_half": (1, "民主生活会每半年最少次数"),
     "flow_certificate_percent": (100, "《流动党员活动证》发放率要求（%）"),
+    "finance_ledger_due_days": (10, "月度收支明细最迟在次月几日前公开（期间结束后的天数）"),
+    "party_dues_due_days": (10, "党费收缴情况最迟在期间结束后几天内公开"),
+    "patrol_schedule_due_days": (0, "巡逻排班最迟在当月开始后几天内公开（0：当月1日前）"),
+    "volunteer_activity_due_days": (10, "志愿服务队每月活动最迟在次月几日前记录公开"),
+    "low_income_review_due_days": (45, "低保审核公示最迟在每季度开始后几天内公开"),
 }
 
 SITE_FIELDS: dict[str, F] = {

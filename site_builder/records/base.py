@@ -20,6 +20,7 @@ from ..schema import (
     PeriodKind,
     Text,
 )
+from .rules import Due, Rule, Series, record_series
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -174,6 +175,8 @@ class RecordType:
     table: str | None = None  # the list field exported as CSV
     columns: list[Column] = []
     example = ""  # a commented record for `sanwu new`
+    rules: tuple[Rule, ...] = ()  # declared rules (records/rules.py), applied by the catalog
+    due: Due | None = None  # a periodic disclosure: its span and deadline (逾期未公开, the 定期公开 calendar)
 
     @property
     def schema(self) -> Obj:
@@ -189,6 +192,10 @@ class RecordType:
 
     def check_all(self, recs: list[Record], catalog: Catalog, problems: Problems) -> None:
         """Rules across all records of this type."""
+
+    def series(self, recs: list[Record], as_of: dt.date) -> list[Series]:
+        """The periodic disclosures of this type (from `due`): one series per subject."""
+        return record_series(self.due, self.label, recs, as_of) if self.due else []
 
     def project(self, data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig) -> dict[str, Any]:
         """The data this audience may see; the default hides nothing."""

@@ -11,6 +11,7 @@ from ..errors import Problems
 from ..schema import Date, F, ListOf, Money, Names, Obj, PeriodKind, Text
 from .base import Column, Record, RecordType
 from .charts import bar_chart
+from .rules import Due, OnePerPeriod, Unique, WithinPeriod
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -53,6 +54,12 @@ class FinanceLedger(RecordType):
         "reviewed_by": F(Names(), doc="民主理财小组 / 居务监督委员会审核人，至少一人"),
     }
     list_keys = {"entries": "voucher"}
+    rules = (
+        Unique("entries[]", "voucher", "凭证号", across=("account",)),
+        WithinPeriod("entries[].date"),
+        OnePerPeriod(("account",)),
+    )
+    due = Due("month", "finance_ledger_due_days", ("account",))
     table = "entries"
     columns = [
         Column("date", "日期", "date"),
@@ -84,8 +91,7 @@ status: draft                    # 审批后改为 approved
 """
 
     def check(self, rec: Record, problems: Problems, site: SiteConfig) -> None:
-        """Entries, dates, arithmetic and reviewers."""
-        period = rec.get("period")
+        """Entries, arithmetic and reviewers."""
         income = expense = ZERO
         for i, entry in enumerate(rec.get("entries", []), 1):
             if not isinstance(entry, dict):
@@ -107,14 +113,6 @@ status: draft                    # 审批后改为 approved
                 income += entry["income"]
             if isinstance(entry.get("expense"), Decimal):
                 expense += entry["expense"]
-            day = entry.get("date")
-            if period and hasattr(day, "year") and not period.contains(day):
-                rec.error(
-                    problems,
-                    f"{path}.date",
-                    f"日期 {day} 不在期间 {period.label}内",
-                    f"date {day} is outside the period {period.key}",
-                )
         self._check_balance(rec, income, expense, problems)
         if not rec.get("reviewed_by"):
             rec.error(
@@ -140,52 +138,12 @@ status: draft                    # 审批后改为 approved
             )
 
     def check_all(self, recs: list[Record], catalog: Catalog, problems: Problems) -> None:
-        """Per account: unique periods and vouchers, continuity, and gap months."""
-        by_account: dict[str, list[Record]] = defaultdict(list)
-        for rec in recs:
-            if rec.get("account") and rec.get("period"):
-                by_account[rec.get("account")].append(rec)
-        for account, items in sorted(by_account.items()):
-            self._check_account(account, sorted(items, key=lambda r: r.get("period")), problems)
-
-    def _check_account(self, account: str, items: list[Record], problems: Problems) -> None:
-        seen_periods: dict[str, Record] = {}
-        vouchers: dict[str, tuple[Record, int]] = {}
-        for rec in items:
-            key = rec.get("period").key
-            if key in seen_periods:
-                rec.error(
-                    problems,
-                    "period",
-                    f"账户“{account}”的 {rec.get('period').label} 已有记录 {seen_periods[key].path}",
-                    f"account {account!r} already has a record for {key}: {seen_periods[key].path}",
-                )
-            seen_periods[key] = rec
-            for i, entry in enumerate(rec.get("entries", []), 1):
-                voucher = entry.get("voucher") if isinstance(entry, dict) else None
-                if not isinstance(voucher, str):
-                    continue
-                if voucher in vouchers:
-                    other, n = vouchers[voucher]
-                    rec.error(
-                        problems,
-                        f"entries[{i}].voucher",
-                        f"凭证号 {voucher} 在账户“{account}”中重复（{other.path} 的 entries[{n}]）",
-                        f"voucher {voucher} is used twice in account {account!r} ({other.path} entries[{n}])",
-                    )
-                else:
-                    vouchers[voucher] = (rec, i)
-        for earlier, rec in zip(items, items[1:]):
-            previous = rec.get("period").previous()
-            if earlier.get("period") == previous:
+        """Per account: each opening balance continues the previous month's closing balance."""
+        by_period = {(r.get("account"), r.get("period")): r for r in recs if r.status != "withdrawn"}
+        for (account, period), rec in sorted(by_period.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            earlier = by_period.get((account, period.previous()))
+            if earlier is not None:
                 self._check_continuity(earlier, rec, problems)
-            elif earlier.get("period").key != rec.get("period").key:
-                rec.finding(
-                    problems,
-                    "period",
-                    f"账户“{account}”缺少 {previous.label} 的收支公示（上一期是 {earlier.get('period').label}）",
-                    f"account {account!r} has no ledger for {previous.key} (last one: {earlier.get('period').key})",
-                )
 
     def _check_continuity(self, earlier: Record, rec: Record, problems: Problems) -> None:
         closing, opening = earlier.get("closing_balance"), rec.get("opening_balance")

@@ -12,6 +12,7 @@ from ..cnrules import expected_dues, expected_monthly_dues
 from ..errors import Problems
 from ..schema import Choice, F, Int, ListOf, Money, Obj, Period, PeriodKind, Text
 from .base import Column, Record, RecordType
+from .rules import Due
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -89,6 +90,7 @@ class PartyDues(RecordType):
         "members": F(ListOf(MEMBER, min_items=1), True, "党员交纳明细"),
     }
     list_keys = {"members": "name"}
+    due = Due("quarter", "party_dues_due_days", ("branch",))
     table = "members"
     columns = [
         Column("name", "姓名"),

@@ -22,6 +22,7 @@ from ..cnrules import format_date_cn, mask_mobile
 from ..errors import Problems
 from ..schema import Choice, Date, F, ListOf, Names, Obj, PeriodKind, Text
 from .base import Column, Record, RecordType
+from .rules import Due
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -101,6 +102,7 @@ class PatrolSchedule(RecordType):
         "shifts": F(ListOf(SHIFT, 1), True, "班次"),
     }
     list_keys = {"shifts": ("date", "slot")}
+    due = Due("month", "patrol_schedule_due_days", after="start")
     table = "shifts"
     columns = [
         Column("date", "日期", "date"),

@@ -29,6 +29,7 @@ from ..cnrules import format_date_cn, mask_mobile
 from ..errors import Problems
 from ..schema import Bool, Choice, Date, F, ListOf, Names, Number, Obj, Text, parse_period_text
 from .base import Column, Record, RecordType
+from .rules import Due, Series, period_of
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -119,6 +120,7 @@ class VolunteerTeam(RecordType):
         "activities": F(ListOf(ACTIVITY), doc="服务活动记录"),
     }
     list_keys = {"members": "name", "activities": ("date", "content")}
+    due = Due("month", "volunteer_activity_due_days")
     table = "members"
     columns = [
         Column("name", "姓名"),
@@ -272,6 +274,19 @@ status: draft                    # 审批后改为 approved，并填写 approved
             f"{len(party_members)} party members (at least {need} needed)",
             period=finding_period(target),
         )
+
+    def series(self, recs: list[Record], as_of: dt.date) -> list[Series]:
+        """Each published team's monthly activity, from the month it was published (earlier months: check())."""
+        out = []
+        for rec in recs:
+            published = rec.published_on
+            if rec.status != "approved" or published is None or published > as_of:
+                continue
+            series = Series(f"{rec.title}服务活动", "month", self.due, rec, first=period_of(published, "month"))  # type: ignore[arg-type]
+            for activity in sorted(rec.get("activities") or [], key=lambda a: a["date"]):
+                series.done.setdefault(month_key(activity["date"]), (activity["date"], rec.id))
+            out.append(series)
+        return out
 
     @staticmethod
     def _party_members(catalog: Catalog) -> set[str]:

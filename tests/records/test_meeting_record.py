@@ -368,7 +368,7 @@ def test_books_are_printable_pages_of_the_committee_build_only(site) -> None:
     checked = pipeline.check(site(BOOK_FILES))
     for audience in AUDIENCES:
         views = project_catalog(checked.catalog, audience, dt.date(2026, 11, 26), False, checked.site)
-        books = [p for p in pipeline.extra_pages(views, audience) if p.path.startswith("books/")]
+        books = [p for p in pipeline.extra_pages(checked.catalog, views, audience) if p.path.startswith("books/")]
         if audience != "committee":
             assert books == []
             continue
