@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from pypinyin import lazy_pinyin
+
 from ..cnrules import rmb_upper
 from ..errors import Problems
-from ..schema import Date, F, ListOf, Money, Names, Obj, PeriodKind, Text
-from .base import Column, Record, RecordType
+from ..schema import Date, F, ListOf, Money, Names, Obj, PeriodKind, Text, parse_period_text
+from .base import Column, ExtraPage, Record, RecordType
 from .charts import bar_chart
 from .rules import Due, OnePerPeriod, Unique, WithinPeriod
 
@@ -201,6 +204,78 @@ status: draft                    # 审批后改为 approved
                 ],
             ),
         }
+
+    def extra_pages(self, views: list[Any], audience: str) -> list[ExtraPage]:
+        """The 经费使用情况 annual report of each account and year, generated from its published ledgers."""
+        groups: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+        for view in views:
+            if not view.draft and not view.withdrawn:
+                groups[view.data["account"], view.data["period"].start.year].append({**view.data, "id": view.id})
+        pages = []
+        for (account, year), ledgers in sorted(groups.items()):
+            path = f"report/{slug(account)}/{year}.html"
+            title = f"{account}{year}年度经费使用情况"
+            report = annual_report(account, year, sorted(ledgers, key=lambda d: d["period"]))
+            pages.append(ExtraPage(path, "reports/finance-annual.html", title, "finance", {"report": report}, printable=True))
+        return pages
+
+
+def slug(text: str) -> str:
+    """党建经费 -> dangjianjingfei: a path segment for a name."""
+    return re.sub(r"[^a-z0-9]+", "-", "".join(lazy_pinyin(text)).lower()).strip("-") or "x"
+
+
+def annual_report(account: str, year: int, ledgers: list[dict[str, Any]]) -> dict[str, Any]:
+    """One account's year from its ledgers: opening, totals by category and month, closing, 大写, missing months."""
+    income = expense = ZERO
+    by_category: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"income": ZERO, "expense": ZERO})
+    by_month: dict[int, dict[str, Any]] = {}
+    for ledger in ledgers:
+        for entry in ledger["entries"]:
+            inc, exp = entry.get("income") or ZERO, entry.get("expense") or ZERO
+            income, expense = income + inc, expense + exp
+            cat = by_category[entry.get("category") or "未分类"]
+            cat["income"] += inc
+            cat["expense"] += exp
+            month = by_month.setdefault(entry["date"].month, {"income": ZERO, "expense": ZERO})
+            month["income"] += inc
+            month["expense"] += exp
+        for m in range(ledger["period"].start.month, ledger["period"].end.month + 1):
+            by_month.setdefault(m, {"income": ZERO, "expense": ZERO})["ledger"] = ledger
+        by_month[ledger["period"].end.month]["closing"] = ledger["closing_balance"]
+    opening, closing = ledgers[0]["opening_balance"], ledgers[-1]["closing_balance"]
+    months = [{"month": m, "label": f"{m}月", **by_month.get(m, {})} for m in range(1, 13)]
+    missing = [parse_period_text(f"{year}-{m:02d}") for m in range(1, 13) if "ledger" not in by_month.get(m, {})]
+    categories = sorted(by_category.items(), key=lambda kv: (-(kv[1]["income"] + kv[1]["expense"]), kv[0]))
+    shown = [m for m in months if "ledger" in m]
+    return {
+        "account": account,
+        "year": year,
+        "ledgers": ledgers,
+        "opening": opening,
+        "income": income,
+        "expense": expense,
+        "closing": closing,
+        "computed": opening + income - expense,
+        "upper": {
+            k: rmb_upper(v)
+            for k, v in (("opening", opening), ("income", income), ("expense", expense), ("closing", closing))
+        },
+        "categories": categories,
+        "months": months,
+        "missing": missing,
+        "first": ledgers[0]["period"],
+        "last": ledgers[-1]["period"],
+        "chart": bar_chart(
+            f"{account}{year}年各月收支与期末余额",
+            [m["label"] for m in shown],
+            [
+                ("收入", [m["income"] for m in shown]),
+                ("支出", [m["expense"] for m in shown]),
+                ("期末余额", [m.get("closing", ZERO) for m in shown]),
+            ],
+        ),
+    }
 
 
 TYPE = FinanceLedger()
