@@ -130,6 +130,7 @@ def extra_pages(catalog: Catalog, views: list[View], audience: str) -> list[Extr
     pages = []
     for rtype in TYPES.types.values():
         pages += rtype.extra_pages([v for v in views if v.rtype is rtype], audience)
+        pages += rtype.summary_pages([r for r in catalog.of_type(rtype.name) if r.valid], audience, catalog)
     if audience != "public":
         series = due_calendar(catalog)
         counts = Counter(row["state"] for s in series for row in s["rows"])

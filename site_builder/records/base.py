@@ -201,6 +201,10 @@ class RecordType:
         """The data this audience may see; the default hides nothing."""
         return copy.deepcopy(data)
 
+    def summary_pages(self, recs: list[Record], audience: str, catalog: Catalog) -> list[ExtraPage]:
+        """Pages of figures over all valid records, for builds that may not see the records themselves; none by default."""
+        return []
+
     def extra_pages(self, views: list[Any], audience: str) -> list[ExtraPage]:
         """Pages over all this audience's records of the type (books, calendars); none by default."""
         return []

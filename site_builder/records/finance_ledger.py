@@ -216,7 +216,9 @@ status: draft                    # 审批后改为 approved
             path = f"report/{slug(account)}/{year}.html"
             title = f"{account}{year}年度经费使用情况"
             report = annual_report(account, year, sorted(ledgers, key=lambda d: d["period"]))
-            pages.append(ExtraPage(path, "reports/finance-annual.html", title, "finance", {"report": report}, printable=True))
+            pages.append(
+                ExtraPage(path, "reports/finance-annual.html", title, "finance", {"report": report}, printable=True)
+            )
         return pages
 
 

@@ -330,3 +330,9 @@ def report_overdue(series: Series, as_of: dt.date, site: SiteConfig, problems: P
             period=period.key,
             audience="party",  # what is due and when: no personal data
         )
+
+
+def tally(items: Any, key: str, order: tuple[str, ...]) -> list[tuple[str, int]]:
+    """How many items have each value of a field, in the declared order (zeros included): [(优秀, 3), …]."""
+    values = [item.get(key) for item in items or [] if isinstance(item, dict)]
+    return [(value, values.count(value)) for value in order]
