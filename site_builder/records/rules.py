@@ -178,11 +178,11 @@ class OnePerPeriod:
                 seen[key] = rec
                 continue
             who = "".join(f"{rec.get(k)}" for k in self.keys)
-            when = rec.period.label if rec.period else ""
+            what, each_ = (f"{who}{rec.period.label}", "每期") if rec.period else (f"“{who}”", "每个编号")
             rec.error(
                 problems,
                 "period" if rec.period else self.keys[0],
-                f"{who}{when}已有一份{rec.rtype.label}：{seen[key].path}（每期只能有一份；更正请修改原记录）",
+                f"{what}已有一份{rec.rtype.label}：{seen[key].path}（{each_}只能有一份；更正请修改原记录）",
                 f"{who} {rec.period.key if rec.period else ''} already has a {rec.rtype.name}: {seen[key].path}",
             )
 

@@ -58,6 +58,8 @@ def cell(value: Any, kind: str) -> str:
 def record_csv(view: View) -> bytes:
     """The record's main table in UTF-8 with BOM (Excel detects the encoding)."""
     rows = view.extra.get("rows") or view.data.get(view.rtype.table or "", [])
+    if not isinstance(rows, list):  # a list this audience gets only as its count
+        rows = []
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c.label for c in view.rtype.columns])
