@@ -178,7 +178,7 @@ class OnePerPeriod:
                 seen[key] = rec
                 continue
             who = "".join(f"{rec.get(k)}" for k in self.keys)
-            what, each_ = (f"{who}{rec.period.label}", "每期") if rec.period else (f"“{who}”", "每个编号")
+            what, each_ = (f"{who}{rec.period.label}", "每期") if rec.period else (f"“{who}”", "")
             rec.error(
                 problems,
                 "period" if rec.period else self.keys[0],
@@ -196,8 +196,8 @@ def live(recs: list[Record]) -> list[Record]:
 
 
 def sort_key(rec: Record) -> tuple[str, str]:
-    """Period first, then file: the earlier record keeps its place, the later is the one reported."""
-    return (rec.period.key if rec.period else "", rec.path)
+    """Period first, then id: the earlier record keeps its place, the later is the one reported."""
+    return (rec.period.key if rec.period else "", rec.id)
 
 
 # ---------------------------------------------------------------------------
@@ -271,7 +271,7 @@ class Series:
     first: Period | None = None
 
     def rows(self, as_of: dt.date, site: SiteConfig) -> list[dict[str, Any]]:
-        """Every period from the first to the next one due after as_of: due date, disclosed date and state."""
+        """Every period from the first disclosed to the next one due: deadline, date disclosed and state."""
         if self.first is None:
             return []
         out: list[dict[str, Any]] = []
@@ -287,8 +287,8 @@ class Series:
             out.append(
                 {"period": period, "deadline": deadline, "on": disclosed[0] if disclosed else None, "state": state}
             )
-            if deadline >= as_of and period.start >= last_done.start:
-                break
+            if not disclosed and deadline >= as_of and period.start > last_done.start:
+                break  # the next one due
             period = next_period(period, self.span)
         return out
 
