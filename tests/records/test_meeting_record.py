@@ -88,7 +88,9 @@ def test_person_both_attending_and_absent(site) -> None:
 
 def test_same_person_absent_twice(site) -> None:
     project = site({"m.md": meeting(absent="\n  - {name: 蒋志伟, reason: 出差}\n  - {name: 蒋志伟, reason: 病假}")})
-    assert check_lines(project) == ["content/m.md:12:6: 错误: absent[2].name: 缺席人员 蒋志伟 重复（absent[1] 已有）；同名的人请加以区分，如 蒋志伟（大）"]
+    assert check_lines(project) == [
+        "content/m.md:12:6: 错误: absent[2].name: 缺席人员 蒋志伟 重复（absent[1] 已有）；同名的人请加以区分，如 蒋志伟（大）"
+    ]
 
 
 @pytest.mark.parametrize(("key", "line"), [("host", 2), ("recorder", 2)])

@@ -147,7 +147,11 @@ def test_activity_dates_must_lie_in_the_period(site) -> None:
     )
     found = only(site({"team.yaml": team(activities=activities, extra="period: 2026-Q4\n")}))
     assert [f for f in found if f[0] == "error"] == [
-        ("error", "activities[3].date", "日期 2027年1月5日 不在所属期间 2026年第四季度（2026年10月1日至2026年12月31日）之内")
+        (
+            "error",
+            "activities[3].date",
+            "日期 2027年1月5日 不在所属期间 2026年第四季度（2026年10月1日至2026年12月31日）之内",
+        )
     ]
 
 
