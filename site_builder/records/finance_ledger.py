@@ -164,18 +164,10 @@ status: draft                    # 审批后改为 approved
         """Running balance, totals in figures and 大写, totals by category, charts."""
         balance = data["opening_balance"]
         rows = []
-        income = expense = ZERO
-        by_category: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"income": ZERO, "expense": ZERO})
         for entry in data["entries"]:
-            inc, exp = entry.get("income") or ZERO, entry.get("expense") or ZERO
-            balance += inc - exp
-            income += inc
-            expense += exp
-            cat = by_category[entry.get("category") or "未分类"]
-            cat["income"] += inc
-            cat["expense"] += exp
+            balance += (entry.get("income") or ZERO) - (entry.get("expense") or ZERO)
             rows.append({**entry, "balance": balance})
-        categories = sorted(by_category.items(), key=lambda kv: (-(kv[1]["income"] + kv[1]["expense"]), kv[0]))
+        income, expense, categories = totals(data["entries"])
         # The account's trend: the last twelve periods up to this one.
         same_account = sorted(
             (p for p in peers if p.get("account") == data.get("account") and p["period"] <= data["period"]),
@@ -227,28 +219,34 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", "".join(lazy_pinyin(text)).lower()).strip("-") or "x"
 
 
-def annual_report(account: str, year: int, ledgers: list[dict[str, Any]]) -> dict[str, Any]:
-    """One account's year from its ledgers: opening, totals by category and month, closing, 大写, missing months."""
+def totals(entries: list[dict[str, Any]]) -> tuple[Decimal, Decimal, list[tuple[str, dict[str, Decimal]]]]:
+    """Income, expense, and both by category (largest first), of ledger entries."""
     income = expense = ZERO
     by_category: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"income": ZERO, "expense": ZERO})
+    for entry in entries:
+        inc, exp = entry.get("income") or ZERO, entry.get("expense") or ZERO
+        income, expense = income + inc, expense + exp
+        by_category[entry.get("category") or "未分类"]["income"] += inc
+        by_category[entry.get("category") or "未分类"]["expense"] += exp
+    categories = sorted(by_category.items(), key=lambda kv: (-(kv[1]["income"] + kv[1]["expense"]), kv[0]))
+    return income, expense, categories
+
+
+def annual_report(account: str, year: int, ledgers: list[dict[str, Any]]) -> dict[str, Any]:
+    """One account's year from its ledgers: opening, totals by category and month, closing, 大写, missing months."""
+    income, expense, categories = totals([e for ledger in ledgers for e in ledger["entries"]])
     by_month: dict[int, dict[str, Any]] = {}
     for ledger in ledgers:
         for entry in ledger["entries"]:
-            inc, exp = entry.get("income") or ZERO, entry.get("expense") or ZERO
-            income, expense = income + inc, expense + exp
-            cat = by_category[entry.get("category") or "未分类"]
-            cat["income"] += inc
-            cat["expense"] += exp
             month = by_month.setdefault(entry["date"].month, {"income": ZERO, "expense": ZERO})
-            month["income"] += inc
-            month["expense"] += exp
+            month["income"] += entry.get("income") or ZERO
+            month["expense"] += entry.get("expense") or ZERO
         for m in range(ledger["period"].start.month, ledger["period"].end.month + 1):
             by_month.setdefault(m, {"income": ZERO, "expense": ZERO})["ledger"] = ledger
         by_month[ledger["period"].end.month]["closing"] = ledger["closing_balance"]
     opening, closing = ledgers[0]["opening_balance"], ledgers[-1]["closing_balance"]
     months = [{"month": m, "label": f"{m}月", **by_month.get(m, {})} for m in range(1, 13)]
     missing = [parse_period_text(f"{year}-{m:02d}") for m in range(1, 13) if "ledger" not in by_month.get(m, {})]
-    categories = sorted(by_category.items(), key=lambda kv: (-(kv[1]["income"] + kv[1]["expense"]), kv[0]))
     shown = [m for m in months if "ledger" in m]
     return {
         "account": account,
