@@ -176,6 +176,7 @@ class ExtraPage:
     area: str
     context: dict[str, Any] = field(default_factory=dict)
     printable: bool = False  # also rendered as a PDF register (committee build)
+    date: dt.date | None = None  # the day the page speaks for (its PDF's date); default: the build date
 
 
 class RecordType:

@@ -202,14 +202,16 @@ status: draft                    # 审批后改为 approved
         groups: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
         for view in views:
             if not view.draft and not view.withdrawn:
-                groups[view.data["account"], view.data["period"].start.year].append({**view.data, "id": view.id})
+                ledger = {**view.data, "id": view.id, "published_on": view.published_on}
+                groups[view.data["account"], view.data["period"].start.year].append(ledger)
         pages = []
         for (account, year), ledgers in sorted(groups.items()):
             path = f"report/{slug(account)}/{year}.html"
             title = f"{account}{year}年度经费使用情况"
             report = annual_report(account, year, sorted(ledgers, key=lambda d: d["period"]))
+            day = max(d["published_on"] for d in ledgers)  # the report speaks for its latest ledger, not the build
             pages.append(
-                ExtraPage(path, "reports/finance-annual.html", title, "finance", {"report": report}, printable=True)
+                ExtraPage(path, "reports/finance-annual.html", title, "finance", {"report": report}, True, day)
             )
         return pages
 
