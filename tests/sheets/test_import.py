@@ -166,19 +166,8 @@ def test_low_income_list_with_header_variants(project: Path, tmp_path: Path) -> 
         },
     )
     out = project / "content" / "低保.yaml"
-    result = run(
-        project,
-        "import",
-        str(book),
-        "--type",
-        "low-income-review",
-        "--out",
-        str(out),
-        "--set",
-        "period=2026-Q4",
-        "--set",
-        "decided_by=某某街道办事处",
-    )
+    sets = ["--set", "period=2026-Q4", "--set", "decided_by=某某街道办事处"]
+    result = run(project, "import", str(book), "--type", "low-income-review", "--out", str(out), *sets)
     assert result.exit_code == 0, result.output
     record = read_record(project, "低保.yaml")
     assert record["households"][0] == {
@@ -194,22 +183,8 @@ def test_low_income_list_with_header_variants(project: Path, tmp_path: Path) -> 
     checked = pipeline.check(project)
     errors = [(p.field, p.zh) for p in checked.problems.sorted() if p.severity == "error"]
     assert errors == [("notice_period", "必填字段不能为空")]  # the one thing the sheet did not say
-    again = run(
-        project,
-        "import",
-        str(book),
-        "--type",
-        "low-income-review",
-        "--out",
-        str(out),
-        "--force",
-        "--set",
-        "period=2026-Q4",
-        "--set",
-        "decided_by=某某街道办事处",
-        "--set",
-        "notice_period=2026-11-10~2026-11-16",
-    )
+    sets += ["--set", "notice_period=2026-11-10~2026-11-16", "--force"]
+    again = run(project, "import", str(book), "--type", "low-income-review", "--out", str(out), *sets)
     assert again.exit_code == 0, again.output
     assert [p.format() for p in pipeline.check(project).problems.sorted() if p.severity == "error"] == []
 
