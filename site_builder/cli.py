@@ -404,8 +404,8 @@ def verify(project: Path, expected: str | None, as_of: dt.date | None) -> None:
         click.echo(f"错误: --head {exc}", err=True)
         sys.exit(2)
     try:
-        checked = pipeline.check(project)
-        day = pipeline.resolve_as_of(as_of, checked.site)
+        checked = pipeline.check(project, as_of)
+        day = checked.catalog.as_of
         report = audit.verify_report(trail.audit_dir(project), trail.current_records(checked.catalog, day), head)
     except (SanwuError, audit.AuditError) as exc:
         fail(exc)

@@ -6,12 +6,13 @@ import datetime as dt
 import errno
 import os
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import gitinfo, trail
-from .catalog import Catalog, build_catalog
+from .catalog import Catalog, build_catalog, due_calendar
 from .config import PLACEHOLDER_URL, SiteConfig, load_config
 from .errors import ContentErrors, Location, Problems, SanwuError, UsageError
 from .load import load_content
@@ -53,22 +54,22 @@ class Built:
 Progress = Callable[[str, int, int], None]  # (what is being done, steps done, steps in all)
 
 
-def check(project: Path) -> Checked:
-    """Load and validate everything; every problem of every file is collected."""
+def check(project: Path, as_of: dt.date | None = None) -> Checked:
+    """Load and validate everything as of the build date (default today); every problem of every file is collected."""
     problems = Problems()
     if not (project / "content").is_dir():
         raise UsageError(f"找不到 content/ 文件夹（在 {project} 中）；新建站点请用 sanwu init")
     site = load_config(project, problems)
     loaded = load_content(project)
     problems.extend(loaded.problems)
-    catalog = build_catalog(loaded.records, project, site, problems)
+    catalog = build_catalog(loaded.records, project, site, problems, resolve_as_of(as_of, site))
     return Checked(site, catalog, problems)
 
 
 def check_all(project: Path, as_of: dt.date | None = None, strict: bool = False) -> Checked:
     """Everything `build` would refuse, computed against the recorded trail, writing nothing."""
-    checked = check(project)
-    day = resolve_as_of(as_of, checked.site)
+    checked = check(project, as_of)
+    day = checked.catalog.as_of
     trail.plan(project, checked.catalog, day, checked.problems, "error")
     check_settings(project, checked.site, checked.problems, strict)
     return checked
@@ -144,8 +145,8 @@ def build(
     A build with drafts is a preview: it never records revisions and refuses nothing for them.
     """
     report = progress or (lambda label, done, total: None)
-    checked = check(project)
-    day = resolve_as_of(as_of, checked.site)
+    checked = check(project, as_of)
+    day = checked.catalog.as_of
     checked.site.base_urls.update(base_urls or {})
     recording, why_not = decide_recording(project, checked.site, record, drafts)
     preview = drafts or record is False
@@ -184,7 +185,7 @@ def build(
                 trail.mark_pending(history, entries[-1].seq if entries else 0)
                 ctx = SiteContext(site, audience, day, views, head, history.by_id, history.changes)
                 ctx.findings = visible_findings(checked.problems.sorted(), audience)
-                ctx.extra_pages = extra_pages(views, audience)
+                ctx.extra_pages = extra_pages(checked.catalog, views, audience)
                 if pdf:
                     ctx.pdfs = plan_paths(ctx)
                 files = render_pages(env, ctx)
@@ -242,11 +243,17 @@ def decide_recording(project: Path, site: SiteConfig, record: bool | None, draft
     )
 
 
-def extra_pages(views: list[View], audience: str) -> list[ExtraPage]:
-    """Each type's pages over all its records (books, calendars, trees)."""
+def extra_pages(catalog: Catalog, views: list[View], audience: str) -> list[ExtraPage]:
+    """Each type's pages over all its records (books, calendars, trees); party and committee: the 定期公开 calendar."""
     pages = []
     for rtype in TYPES.types.values():
         pages += rtype.extra_pages([v for v in views if v.rtype is rtype], audience)
+        pages += rtype.summary_pages([r for r in catalog.of_type(rtype.name) if r.valid], audience, catalog)
+    if audience != "public":
+        series = due_calendar(catalog)
+        counts = Counter(row["state"] for s in series for row in s["rows"])
+        context = {"series": series, "counts": counts}
+        pages.append(ExtraPage("calendar.html", "calendar.html", "定期公开日历", "registers", context))
     return pages
 
 
