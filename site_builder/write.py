@@ -122,7 +122,6 @@ def staged(output: Path) -> Iterator[Callable[[str], Path]]:
     else:
         clean_debris(output)
         folder = output / f"{STAGING_PREFIX}{secrets.token_hex(6)}"
-    folder.mkdir()
     names: list[str] = []
 
     def stage(name: str) -> Path:
@@ -132,12 +131,14 @@ def staged(output: Path) -> Iterator[Callable[[str], Path]]:
 
     # SIGTERM and Ctrl-C stop the build at once, workers included, and remove the new folder. Unwinding would
     # wait for the PDF workers to finish their pages; only the commit (audit log, switch) is let finish.
+    # The handler is in place before the folder exists, so no moment leaves it behind.
     main = threading.current_thread() is threading.main_thread()
     defaults: dict[int, Any] = {signal.SIGTERM: signal.SIG_DFL, signal.SIGINT: signal.default_int_handler}
     replaced = [s for s, default in defaults.items() if main and signal.getsignal(s) is default]
+    _BUILD.update(folder=folder, committing=False)
     for signum in replaced:
         signal.signal(signum, _interrupt)
-    _BUILD.update(folder=folder, committing=False)
+    folder.mkdir()
     try:
         yield stage
         _BUILD["committing"] = True
