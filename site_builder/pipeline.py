@@ -20,6 +20,8 @@ from .render.feeds import atom_feed
 from .render.html import SiteContext, make_env, render_pages
 from .render.printing import plan_paths, render_pdfs
 from .render.search import index_site
+from .timing import dump as dump_timings
+from .timing import stage
 from .write import clean_debris, staged, write_files
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -51,9 +53,12 @@ def check(project: Path) -> Checked:
     if not (project / "content").is_dir():
         raise SanwuError(f"找不到 content/ 文件夹（在 {project} 中）；新建站点请用 sanwu init")
     site = load_config(project, problems)
-    loaded = load_content(project)
+    with stage("load"):
+        loaded = load_content(project)
     problems.extend(loaded.problems)
-    catalog = build_catalog(loaded.records, project, site, problems)
+    with stage("validate"):
+        catalog = build_catalog(loaded.records, project, site, problems)
+    dump_timings()
     return Checked(site, catalog, problems)
 
 
@@ -87,7 +92,8 @@ def build(
     checked = check(project)
     day = resolve_as_of(as_of, checked.site)
     recording = record and not drafts
-    pending = trail.plan(project, checked.catalog, day, checked.problems, "error" if recording else "warning")
+    with stage("trail plan"):
+        pending = trail.plan(project, checked.catalog, day, checked.problems, "error" if recording else "warning")
     errors = checked.problems.errors(strict)
     if errors:
         raise ContentErrors(errors)
@@ -99,28 +105,36 @@ def build(
     to_record = pending if recording else []
     # Everything is rendered first, with the chain head the new revisions will make; the log is written
     # only when all audiences rendered, and the outputs are swapped in only after that.
-    with staged(output, work) as stage, trail.recording(project, to_record) as new:
+    with staged(output, work) as stage_folder, trail.recording(project, to_record) as new:
         entries = trail.read_entries(project) + new
         unwritten = {entry.seq: item.data for entry, item in zip(new, to_record)}
         head = trail.chain_head(entries)
         for audience in audiences:
-            views = project_catalog(checked.catalog, audience, day, drafts, checked.site)
-            history = trail.histories(project, entries, views, audience, day, checked.site, unwritten)
+            with stage("project"):
+                views = project_catalog(checked.catalog, audience, day, drafts, checked.site)
+            with stage("history"):
+                history = trail.histories(project, entries, views, audience, day, checked.site, unwritten)
             ctx = SiteContext(checked.site, audience, day, views, head, history.by_id, history.changes)
             ctx.findings = [p for p in checked.problems.sorted() if p.severity == "finding"]
             ctx.extra_pages = extra_pages(views, audience)
             if pdf:
                 ctx.pdfs = plan_paths(ctx)
-            files = render_pages(env, ctx)
-            files.update(render_data(views))
-            files.update(render_extras(project, checked, ctx, list(files)))
+            with stage("html"):
+                files = render_pages(env, ctx)
+            with stage("data"):
+                files.update(render_data(views))
+                files.update(render_extras(project, checked, ctx, list(files)))
             if pdf:
-                files.update(render_pdfs(project, env, ctx))
-            root = stage(audience)
-            write_files(root, files)
-            index_site(root)
+                with stage("pdf"):
+                    files.update(render_pdfs(project, env, ctx))
+            root = stage_folder(audience)
+            with stage("write"):
+                write_files(root, files)
+            with stage("search"):
+                index_site(root)
             built.outputs[audience] = len(files)
         built.recorded = len(new)
+    dump_timings()
     return built
 
 
