@@ -173,15 +173,18 @@ class Money(Kind):
         return value.quantize(Decimal("0.01"))
 
 
+DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 MIN_YEAR, MAX_YEAR = 1900, 2100  # birth dates to far-future plans; keeps date arithmetic in range
 
 
 def parse_date(text: str) -> dt.date:
     """A calendar date written YYYY-MM-DD; impossible days are named."""
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    m = DATE_RE.fullmatch(text)
     if not m:
         raise Bad(f"日期应写成 2026-11-26 的格式，得到 “{text}”", f"date must look like 2026-11-26, got {text!r}")
-    year, month, day = (int(g) for g in m.groups())
+    year, month, day = int(m[1]), int(m[2]), int(m[3])
+    if MIN_YEAR <= year <= MAX_YEAR and 1 <= month <= 12 and 1 <= day <= 28:
+        return dt.date(year, month, day)  # the usual case, without the calendar checks below
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise Bad(
             f"日期 {text} 的年份应在 {MIN_YEAR} 到 {MAX_YEAR} 之间", f"date {text}: year must be {MIN_YEAR}–{MAX_YEAR}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -191,8 +190,12 @@ class RecordType:
         """Rules across all records of this type."""
 
     def project(self, data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig) -> dict[str, Any]:
-        """The data this audience may see; the default hides nothing."""
-        return copy.deepcopy(data)
+        """The data this audience may see; the default hides nothing.
+
+        A new top-level mapping; nested values are shared with the record, so a projection replaces
+        what it hides or masks and never mutates in place (views are read-only).
+        """
+        return dict(data)
 
     def extra_pages(self, views: list[Any], audience: str) -> list[ExtraPage]:
         """Pages over all this audience's records of the type (books, calendars); none by default."""
