@@ -7,8 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from pypinyin import lazy_pinyin
-
 from .cnrules import format_date_cn
 from .config import SiteConfig
 from .errors import Location, Problems
@@ -35,6 +33,8 @@ class Catalog:
 
 def path_id(rel: str) -> str:
     """content/财务/十一月.yaml -> caiwu/shiyiyue: ASCII, lowercase, pinyin for Chinese."""
+    from pypinyin import lazy_pinyin  # its dictionaries take a second to load: only for Chinese paths
+
     parts = PurePosixPath(rel).with_suffix("").parts[1:]  # drop "content"
     out = []
     for part in parts:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import trail
+from jinja2 import Environment
+
+from . import incremental, trail
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig, load_config
 from .errors import ContentErrors, Problems, SanwuError
@@ -17,8 +21,8 @@ from .records import AUDIENCES, TYPES
 from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, robots, sitemap
 from .render.feeds import atom_feed
-from .render.html import SiteContext, make_env, render_pages
-from .render.printing import plan_paths, render_pdfs
+from .render.html import Page, SiteContext, make_env, plan_pages, render_page
+from .render.parallel import Item, render_all
 from .render.search import index_site
 from .timing import dump as dump_timings
 from .timing import stage
@@ -89,15 +93,24 @@ def build(
 
     A build with drafts is a preview: it never records revisions (nor does --no-record).
     """
+    if pdf:
+        from .render import printing  # WeasyPrint takes seconds to import: only for builds that make PDFs
+    output = output or project / "output"
+    # Digested before anything is read, so an edit made while this build runs is seen by the next one.
+    content = incremental.content_digest(project)
+    day = resolve_as_of(as_of, load_config(project, Problems()))
+    options = (audiences, day, drafts, strict, record, pdf, str(output.resolve()), pdf and printing.renderer_identity())
+    unchanged = incremental.previous(project, incremental.inputs(project, content, options), output, audiences)
+    if unchanged is not None:
+        return replace(unchanged, recorded=0)
+    incremental.forget(project)
     checked = check(project)
-    day = resolve_as_of(as_of, checked.site)
     recording = record and not drafts
     with stage("trail plan"):
         pending = trail.plan(project, checked.catalog, day, checked.problems, "error" if recording else "warning")
     errors = checked.problems.errors(strict)
     if errors:
         raise ContentErrors(errors)
-    output = output or project / "output"
     work = project / STAGING
     clean_debris(work)
     env = make_env(project)
@@ -118,22 +131,21 @@ def build(
             ctx.findings = [p for p in checked.problems.sorted() if p.severity == "finding"]
             ctx.extra_pages = extra_pages(views, audience)
             if pdf:
-                ctx.pdfs = plan_paths(ctx)
-            with stage("html"):
-                files = render_pages(env, ctx)
-            with stage("data"):
-                files.update(render_data(views))
-                files.update(render_extras(project, checked, ctx, list(files)))
+                ctx.pdfs = printing.plan_paths(ctx)
+            root = stage_folder(audience)
+            with stage("html and data"):
+                written = render_all(root, render_items(env, ctx))
+            files = render_extras(project, checked, ctx, written)
             if pdf:
                 with stage("pdf"):
-                    files.update(render_pdfs(project, env, ctx))
-            root = stage_folder(audience)
+                    files.update(printing.render_pdfs(project, env, ctx))
             with stage("write"):
                 write_files(root, files)
             with stage("search"):
                 index_site(root)
-            built.outputs[audience] = len(files)
+            built.outputs[audience] = len(written) + len(files)
         built.recorded = len(new)
+    incremental.remember(project, incremental.inputs(project, content, options), output, audiences, built)
     dump_timings()
     return built
 
@@ -146,15 +158,22 @@ def extra_pages(views: list[View], audience: str) -> list[ExtraPage]:
     return pages
 
 
-def render_data(views: list[View]) -> dict[str, bytes]:
-    """JSON and CSV downloads for every record page."""
-    files = {}
-    for view in views:
-        paths = data_paths(view)
-        files[paths["json"]] = record_json(view)
-        if "csv" in paths:
-            files[paths["csv"]] = record_csv(view)
-    return files
+def render_items(env: Environment, ctx: SiteContext) -> list[Item]:
+    """Every HTML page, and every record's JSON and CSV downloads, as items to render in parallel."""
+    items: list[Item] = [functools.partial(_page, env, ctx, page) for page in plan_pages(ctx)]
+    return items + [functools.partial(render_data, view) for view in ctx.views]
+
+
+def _page(env: Environment, ctx: SiteContext, page: Page) -> Iterator[tuple[str, bytes]]:
+    yield page.path, render_page(env, ctx, page)
+
+
+def render_data(view: View) -> Iterator[tuple[str, bytes]]:
+    """A record's JSON and CSV downloads."""
+    paths = data_paths(view)
+    yield paths["json"], record_json(view)
+    if "csv" in paths:
+        yield paths["csv"], record_csv(view)
 
 
 def render_extras(project: Path, checked: Checked, ctx: SiteContext, pages: list[str]) -> dict[str, bytes]:
