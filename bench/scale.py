@@ -3,6 +3,7 @@
     python bench/scale.py                           # 1,000 and 3,000 records
     python bench/scale.py --records 1000 3000 10000 --rounds 2
     python bench/scale.py --source /tmp/old-checkout  # another sanwu checkout (a "before" run)
+    python bench/scale.py --compare /tmp/old-checkout # before and after in the same run, alternating
 
 For each N: generate the community (bench/community.py) on tmpfs, record its audit trail with a
 first build, then alternate cold builds of sanwu (`build --no-pdf --audience public`, output and
@@ -115,6 +116,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, nargs="+", default=[1000, 3000])
     parser.add_argument("--rounds", type=int, default=1, help="alternating cold builds per generator (best kept)")
     parser.add_argument("--source", type=Path, help="run sanwu from this checkout instead")
+    parser.add_argument("--compare", type=Path, help="also build with this checkout (before), alternating")
     parser.add_argument("--no-incremental", action="store_true", help="only cold builds and check")
     args = parser.parse_args()
     has_hugo = shutil.which("hugo") is not None
@@ -123,16 +125,25 @@ def main() -> None:
     print(f"cores (affinity): {len(os.sched_getaffinity(0))}; load at start: {load()}", flush=True)
     for n in args.records:
         with tempfile.TemporaryDirectory(prefix=f"sanwu-bench-{n}-", dir=tmp_base) as tmp:
-            bench = Bench(Path(tmp), args.source)
+            bench = Bench(Path(tmp) / "after", args.source)
             generate(bench.root, n)
+            before = Bench(Path(tmp) / "before", args.compare) if args.compare else None
+            if before:
+                generate(before.root, n)
+                before.sanwu(*BUILD)
             first = bench.sanwu(*BUILD)
-            sanwu_runs, hugo_runs = [], []
+            sanwu_runs, hugo_runs, before_runs = [], [], []
             for _ in range(args.rounds):
+                if before:
+                    before_runs.append(before.cold())
                 sanwu_runs.append(bench.cold())
                 if has_hugo:
                     hugo_runs.append(bench.hugo())
             res: dict[str, Run | None] = {"first": first, "cold": best(sanwu_runs)}
             res["hugo"] = best(hugo_runs) if hugo_runs else None
+            if before:
+                res["before: cold"] = best(before_runs)
+                res["before: check"] = before.sanwu("check")
             if not args.no_incremental:
                 res["unchanged"] = bench.sanwu(*BUILD)
                 bench.edit_notice(1)
