@@ -23,6 +23,7 @@ from ..schema import parse_period_text
 from .markdown import render_markdown
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+CHANGES_PER_PAGE = 100  # one page of 10,000 records' history would be megabytes on a phone
 BUILD_LABEL = {"public": "", "party": "党内版", "committee": "委员版"}
 
 
@@ -138,9 +139,33 @@ def plan_pages(ctx: SiteContext) -> list[Page]:
         )
     for view in ctx.views:
         add(ctx.page_of(view), "record.html", view=view, history=ctx.history.get(view.id, []))
-    add("changes.html", "changes.html", changes=ctx.changes)
+    for pager in change_pages(len(ctx.changes)):
+        add(
+            pager["path"],
+            "changes.html",
+            changes=ctx.changes[pager["offset"] : pager["offset"] + CHANGES_PER_PAGE],
+            pager=pager,
+        )
     add("search.html", "search.html")
     return pages
+
+
+def change_pages(total: int) -> list[dict[str, Any]]:
+    """变更记录 in pages of CHANGES_PER_PAGE, newest first: changes.html, then changes/2.html, …"""
+    count = max(1, -(-total // CHANGES_PER_PAGE))
+    paths = ["changes.html"] + [f"changes/{n}.html" for n in range(2, count + 1)]
+    return [
+        {
+            "path": path,
+            "page": n,
+            "pages": count,
+            "offset": (n - 1) * CHANGES_PER_PAGE,
+            "start": total - (n - 1) * CHANGES_PER_PAGE,  # the first item's number (the list counts down)
+            "newer": paths[n - 2] if n > 1 else None,
+            "older": paths[n] if n < count else None,
+        }
+        for n, path in enumerate(paths, 1)
+    ]
 
 
 def render_template(env: jinja2.Environment, template: str, path: str, ctx: SiteContext, **extra: Any) -> str:
