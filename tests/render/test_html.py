@@ -28,7 +28,9 @@ def change(n: int) -> dict[str, object]:
 
 def test_change_log_is_paged_newest_first_with_links_both_ways(tmp_path: Path) -> None:
     changes = [change(n) for n in range(250, 0, -1)]
-    ctx = SiteContext(SiteConfig(community="测试社区"), "public", dt.date(2026, 11, 26), [], "250:0123abcd", {}, changes)
+    ctx = SiteContext(
+        SiteConfig(community="测试社区"), "public", dt.date(2026, 11, 26), [], "250:0123abcd", {}, changes
+    )
     pages = {path: html.decode() for path, html in render_pages(make_env(tmp_path), ctx).items()}
     first, second, last = pages["changes.html"], pages["changes/2.html"], pages["changes/3.html"]
     assert "changes/4.html" not in pages
