@@ -19,7 +19,7 @@ from .load import load_content
 from .project import View, project_catalog, visible_findings
 from .records import AUDIENCES, TYPES
 from .records.base import ExtraPage
-from .render.data import data_paths, record_csv, record_json, robots, sitemap
+from .render.data import data_paths, record_csv, record_json, record_xlsx, robots, sitemap
 from .render.feeds import atom_feed
 from .render.html import Page, SiteContext, make_env, plan_pages, render_page
 from .render.parallel import Item, render_all
@@ -159,7 +159,7 @@ def extra_pages(views: list[View], audience: str) -> list[ExtraPage]:
 
 
 def render_items(env: Environment, ctx: SiteContext) -> list[Item]:
-    """Every HTML page, and every record's JSON and CSV downloads, as items to render in parallel."""
+    """Every HTML page, and every record's downloads (JSON, CSV, .xlsx), as items to render in parallel."""
     items: list[Item] = [functools.partial(_page, env, ctx, page) for page in plan_pages(ctx)]
     return items + [functools.partial(render_data, view) for view in ctx.views]
 
@@ -169,11 +169,12 @@ def _page(env: Environment, ctx: SiteContext, page: Page) -> Iterator[tuple[str,
 
 
 def render_data(view: View) -> Iterator[tuple[str, bytes]]:
-    """A record's JSON and CSV downloads."""
+    """A record's downloads: JSON, and its table as CSV and .xlsx."""
     paths = data_paths(view)
     yield paths["json"], record_json(view)
     if "csv" in paths:
         yield paths["csv"], record_csv(view)
+        yield paths["xlsx"], record_xlsx(view)
 
 
 def render_extras(project: Path, checked: Checked, ctx: SiteContext, pages: list[str]) -> dict[str, bytes]:

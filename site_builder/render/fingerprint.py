@@ -39,6 +39,7 @@ def sources(project: Path) -> str:
     return h.hexdigest()
 
 
-def view_state(view: Any) -> dict[str, Any]:
-    """Everything a View holds, its type by name."""
-    return {**vars(view), "rtype": view.rtype.name}
+def view_state(view: Any, without: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Everything a View holds (but the attributes named), its type by name."""
+    state = {key: value for key, value in vars(view).items() if key not in without}
+    return {**state, "rtype": view.rtype.name}

@@ -21,6 +21,7 @@ from . import fingerprint, pdf
 from .html import SiteContext, render_template
 
 CACHE = ".sanwu-cache/pdf"
+AS_OF_STATE = ("notice_state", "scheduled")  # a view's state on the build date, which PDFs never show
 
 
 def record_pdf_path(view: View) -> str:
@@ -95,7 +96,8 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
         if not printable(view):
             continue
         path = record_pdf_path(view)
-        inputs[view.id] = fingerprint.digest(fingerprint.view_state(view), _revision(ctx, view), _page_url(ctx, view))
+        state = fingerprint.view_state(view, without=AS_OF_STATE)
+        inputs[view.id] = fingerprint.digest(state, _revision(ctx, view), _page_url(ctx, view))
         created = view.published_on or ctx.as_of
         context = functools.partial(_item, ctx, view)
         jobs[path] = planned(path, "pdf/record.html", view.title, created, inputs[view.id], context)
