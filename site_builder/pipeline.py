@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 from . import incremental, trail
-from .catalog import Catalog, build_catalog
+from .catalog import Catalog, build_catalog, due_calendar
 from .config import SiteConfig, load_config
 from .errors import ContentErrors, Problems, SanwuError
 from .load import load_content
@@ -51,8 +52,8 @@ class Built:
     recorded: int = 0  # revisions appended to the audit log
 
 
-def check(project: Path) -> Checked:
-    """Load and validate everything; every problem of every file is collected."""
+def check(project: Path, as_of: dt.date | None = None) -> Checked:
+    """Load and validate everything as of the build date (default today); every problem of every file is collected."""
     problems = Problems()
     if not (project / "content").is_dir():
         raise SanwuError(f"找不到 content/ 文件夹（在 {project} 中）；新建站点请用 sanwu init")
@@ -61,7 +62,7 @@ def check(project: Path) -> Checked:
         loaded = load_content(project)
     problems.extend(loaded.problems)
     with stage("validate"):
-        catalog = build_catalog(loaded.records, project, site, problems)
+        catalog = build_catalog(loaded.records, project, site, problems, resolve_as_of(as_of, site))
     dump_timings()
     return Checked(site, catalog, problems)
 
@@ -104,7 +105,7 @@ def build(
     if unchanged is not None:
         return replace(unchanged, recorded=0)
     incremental.forget(project)
-    checked = check(project)
+    checked = check(project, as_of)
     recording = record and not drafts
     with stage("trail plan"):
         pending = trail.plan(project, checked.catalog, day, checked.problems, "error" if recording else "warning")
@@ -129,7 +130,7 @@ def build(
                 history = trail.histories(project, entries, views, audience, day, checked.site, unwritten)
             ctx = SiteContext(checked.site, audience, day, views, head, history.by_id, history.changes)
             ctx.findings = visible_findings(checked.problems.sorted(), audience)
-            ctx.extra_pages = extra_pages(views, audience)
+            ctx.extra_pages = extra_pages(checked.catalog, views, audience)
             if pdf:
                 ctx.pdfs = printing.plan_paths(ctx)
             root = stage_folder(audience)
@@ -150,11 +151,17 @@ def build(
     return built
 
 
-def extra_pages(views: list[View], audience: str) -> list[ExtraPage]:
-    """Each type's pages over all its records (books, calendars, trees)."""
+def extra_pages(catalog: Catalog, views: list[View], audience: str) -> list[ExtraPage]:
+    """Each type's pages over all its records (books, calendars, trees); party and committee: the 定期公开 calendar."""
     pages = []
     for rtype in TYPES.types.values():
         pages += rtype.extra_pages([v for v in views if v.rtype is rtype], audience)
+        pages += rtype.summary_pages([r for r in catalog.of_type(rtype.name) if r.valid], audience, catalog)
+    if audience != "public":
+        series = due_calendar(catalog)
+        counts = Counter(row["state"] for s in series for row in s["rows"])
+        context = {"series": series, "counts": counts}
+        pages.append(ExtraPage("calendar.html", "calendar.html", "定期公开日历", "registers", context))
     return pages
 
 
