@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import functools
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import gitinfo, trail
+from jinja2 import Environment
+
+from . import gitinfo, incremental, trail
 from .catalog import Catalog, build_catalog, due_calendar
 from .config import PLACEHOLDER_URL, SiteConfig, load_config
 from .errors import ContentErrors, Location, Problems, SanwuError, UsageError
@@ -21,8 +24,11 @@ from .records import AUDIENCES, TYPES
 from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, record_xlsx, robots, sitemap
 from .render.feeds import atom_feed
-from .render.html import SiteContext, make_env, render_pages, render_template
+from .render.html import Page, SiteContext, make_env, plan_pages, render_page, render_template
+from .render.parallel import Item, render_all
 from .render.search import index_site
+from .timing import dump as dump_timings
+from .timing import stage
 from .write import clean_debris, committing, staged, write_files
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -60,9 +66,12 @@ def check(project: Path, as_of: dt.date | None = None) -> Checked:
     if not (project / "content").is_dir():
         raise UsageError(f"找不到 content/ 文件夹（在 {project} 中）；新建站点请用 sanwu init")
     site = load_config(project, problems)
-    loaded = load_content(project)
+    with stage("load"):
+        loaded = load_content(project)
     problems.extend(loaded.problems)
-    catalog = build_catalog(loaded.records, project, site, problems, resolve_as_of(as_of, site))
+    with stage("validate"):
+        catalog = build_catalog(loaded.records, project, site, problems, resolve_as_of(as_of, site))
+    dump_timings()
     return Checked(site, catalog, problems)
 
 
@@ -145,19 +154,30 @@ def build(
     A build with drafts is a preview: it never records revisions and refuses nothing for them.
     """
     report = progress or (lambda label, done, total: None)
+    if pdf:
+        from .render import printing  # WeasyPrint takes seconds to import: only for builds that make PDFs
+    output = output or project / "output"
+    # Digested before anything is read, so an edit made while this build runs is seen by the next one.
+    content = incremental.content_digest(project)
+    day = resolve_as_of(as_of, load_config(project, Problems()))
+    where = gitinfo.current_branch(project)
+    urls = sorted((base_urls or {}).items())
+    identity = pdf and printing.renderer_identity()
+    options = (audiences, day, drafts, strict, record, pdf, str(output.resolve()), urls, where, identity)
+    unchanged = incremental.previous(project, incremental.inputs(project, content, options), output, audiences)
+    if unchanged is not None:
+        return replace(unchanged, recorded=0)
+    incremental.forget(project)
     checked = check(project, as_of)
-    day = checked.catalog.as_of
     checked.site.base_urls.update(base_urls or {})
     recording, why_not = decide_recording(project, checked.site, record, drafts)
     preview = drafts or record is False
-    pending = trail.plan(project, checked.catalog, day, checked.problems, "warning" if preview else "error")
+    with stage("trail plan"):
+        pending = trail.plan(project, checked.catalog, day, checked.problems, "warning" if preview else "error")
     check_settings(project, checked.site, checked.problems, strict)
     errors = checked.problems.errors(strict)
     if errors:
         raise ContentErrors(errors)
-    if pdf:  # WeasyPrint takes about a second to import: only builds with PDFs pay for it
-        from .render.printing import plan_paths, render_pdfs
-    output = output or project / "output"
     work = project / STAGING
     clean_debris(work)
     env = make_env(project)
@@ -168,8 +188,8 @@ def build(
     steps, done = len(audiences) * (3 if pdf else 2), 0
     try:
         # Everything is rendered first, with the chain head the new revisions will make; the log is written
-        # only when all audiences rendered, and the outputs are swapped in only after that.
-        with staged(output) as stage, trail.recording(project, to_record) as new:
+        # only when all audiences rendered, and all audiences are switched in only after that.
+        with staged(output) as stage_folder, trail.recording(project, to_record) as new:
             recorded = trail.read_entries(project)
             entries = recorded + new
             shown = pending if not recording and not drafts else to_record
@@ -180,29 +200,34 @@ def build(
                 label = AUDIENCE_LABEL[audience]
                 report(f"{label}：页面", done, steps)
                 site = checked.site.for_audience(audience)
-                views = project_catalog(checked.catalog, audience, day, drafts, site)
-                history = trail.histories(project, entries + waiting, views, audience, day, site, unwritten)
+                with stage("project"):
+                    views = project_catalog(checked.catalog, audience, day, drafts, site)
+                with stage("history"):
+                    history = trail.histories(project, entries + waiting, views, audience, day, site, unwritten)
                 trail.mark_pending(history, entries[-1].seq if entries else 0)
                 ctx = SiteContext(site, audience, day, views, head, history.by_id, history.changes)
                 ctx.findings = visible_findings(checked.problems.sorted(), audience)
                 ctx.extra_pages = extra_pages(checked.catalog, views, audience)
                 if pdf:
-                    ctx.pdfs = plan_paths(ctx)
-                files = render_pages(env, ctx)
+                    ctx.pdfs = printing.plan_paths(ctx)
+                root = stage_folder(audience)
+                with stage("html and data"):
+                    written = render_all(root, render_items(env, ctx))
+                files = render_extras(project, checked, ctx, written)
                 files["404.html"] = render_template(env, "404.html", "404.html", ctx).encode("utf-8")
-                files.update(render_data(views))
-                files.update(render_extras(project, checked, ctx, list(files)))
                 done += 1
                 if pdf:
                     report(f"{label}：PDF", done, steps)
-                    files.update(render_pdfs(project, env, ctx))
+                    with stage("pdf"):
+                        files.update(printing.render_pdfs(project, env, ctx))
                     done += 1
                 report(f"{label}：写入和搜索索引", done, steps)
-                root = stage(audience)
-                write_files(root, files)
-                index_site(root)
+                with stage("write"):
+                    write_files(root, files)
+                with stage("search"):
+                    index_site(root)
                 done += 1
-                built.outputs[audience] = len(files)
+                built.outputs[audience] = len(written) + len(files)
             report("切换到新版本", done, steps)
             committing()  # the audit log is written next, then all audiences switch: not to be cut short
             built.recorded = len(new)
@@ -210,6 +235,8 @@ def build(
         if exc.errno == errno.ENOSPC:
             shutil.rmtree(project / CACHE, ignore_errors=True)  # a cache must not keep the disk full
         raise
+    incremental.remember(project, incremental.inputs(project, content, options), output, audiences, built)
+    dump_timings()
     return built
 
 
@@ -257,16 +284,23 @@ def extra_pages(catalog: Catalog, views: list[View], audience: str) -> list[Extr
     return pages
 
 
-def render_data(views: list[View]) -> dict[str, bytes]:
-    """JSON and CSV downloads for every record page."""
-    files = {}
-    for view in views:
-        paths = data_paths(view)
-        files[paths["json"]] = record_json(view)
-        if "csv" in paths:
-            files[paths["csv"]] = record_csv(view)
-            files[paths["xlsx"]] = record_xlsx(view)
-    return files
+def render_items(env: Environment, ctx: SiteContext) -> list[Item]:
+    """Every HTML page, and every record's downloads (JSON, CSV, .xlsx), as items to render in parallel."""
+    items: list[Item] = [functools.partial(_page, env, ctx, page) for page in plan_pages(ctx)]
+    return items + [functools.partial(render_data, view) for view in ctx.views]
+
+
+def _page(env: Environment, ctx: SiteContext, page: Page) -> Iterator[tuple[str, bytes]]:
+    yield page.path, render_page(env, ctx, page)
+
+
+def render_data(view: View) -> Iterator[tuple[str, bytes]]:
+    """A record's downloads: JSON, and its table as CSV and .xlsx."""
+    paths = data_paths(view)
+    yield paths["json"], record_json(view)
+    if "csv" in paths:
+        yield paths["csv"], record_csv(view)
+        yield paths["xlsx"], record_xlsx(view)
 
 
 def render_extras(project: Path, checked: Checked, ctx: SiteContext, pages: list[str]) -> dict[str, bytes]:
