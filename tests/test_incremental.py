@@ -15,7 +15,11 @@ DRAFT = NOTICE.replace("关于冬季消防安全的通知", "停水通知草稿"
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file as served: output/<audience>/… through the links, without output/.builds itself."""
+    tops = [top for top in sorted(root.iterdir()) if not top.name.startswith(".")]
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes() for top in tops for p in sorted(top.rglob("*")) if p.is_file()
+    }
 
 
 def build(project: Path, *args: str) -> None:
