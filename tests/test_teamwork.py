@@ -131,7 +131,9 @@ def test_init_keeps_private_output_out_of_git_and_check_warns_when_tracked(tmp_p
     git(target, "add", "-A")
     warned = run(target, "check").output
     assert "output/: 警告: output/ 中有" in warned and "个文件被 git 跟踪" in warned
-    assert "git rm -r --cached output，" in warned and warned.count(": 警告: ") == 1  # one line, not one per file
+    assert (
+        "git rm -r --cached output，" in warned and warned.count("output/: 警告: ") == 1
+    )  # one line, not one per file
 
 
 def test_ci_files_written_by_init_pass_actionlint_and_parse(tmp_path: Path) -> None:
