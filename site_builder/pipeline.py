@@ -17,9 +17,9 @@ from .records import AUDIENCES, TYPES
 from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, robots, sitemap
 from .render.feeds import atom_feed
-from .render.html import SiteContext, make_env, render_pages
+from .render.html import SiteContext, make_env, render_pages, web_stylesheet
 from .render.printing import plan_paths, render_pdfs
-from .render.search import index_site
+from .render.search import search_index
 from .write import clean_debris, staged, write_files
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -114,11 +114,12 @@ def build(
             files = render_pages(env, ctx)
             files.update(render_data(views))
             files.update(render_extras(project, checked, ctx, list(files)))
+            files["static/site.css"] = web_stylesheet(env)
+            files.update(search_index(ctx, files))
             if pdf:
                 files.update(render_pdfs(project, env, ctx))
             root = stage(audience)
             write_files(root, files)
-            index_site(root)
             built.outputs[audience] = len(files)
         built.recorded = len(new)
     return built
