@@ -143,8 +143,9 @@ def mask_id_number(s: str) -> str:
 _MOBILE_PATTERN = re.compile(r"(?<!\d)(?:\(?(?:\+|00)?86\)?[\s.\-]*)?(1[3-9](?:[\s.\-()]*\d){9})(?!\d)")
 
 
-def mask_mobile(s: str) -> str:
-    """Mask every mainland mobile number in a text as 138****8000; landlines and other text unchanged.
+def mask_mobile(s: str, keep: frozenset[str] = frozenset()) -> str:
+    """Mask every mainland mobile number in a text as 138****8000; landlines, numbers in `keep` and other
+    text unchanged.
 
     Full-width digits, separators and a +86 prefix are tolerated, so "手机 １３８-0013-8000（本人）" or two
     numbers separated by "/" cannot slip through unmasked.
@@ -153,7 +154,7 @@ def mask_mobile(s: str) -> str:
 
     def masked(m: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", m.group(1))
-        return f"{digits[:3]}****{digits[-4:]}"
+        return m.group(0) if digits in keep else f"{digits[:3]}****{digits[-4:]}"
 
     out, count = _MOBILE_PATTERN.subn(masked, text)
     return out if count else s

@@ -41,6 +41,7 @@ SITE_FIELDS: dict[str, F] = {
     "parent_org": F(Text(), doc="上级党组织"),
     "base_url": F(Text(), doc="网站地址，用于二维码、订阅和站点地图"),
     "supervision_phone": F(Text(), doc="监督电话"),
+    "public_phones": F(ListOf(Text()), doc="对外服务的电话（办公座机、网格员工作手机等），各版本照常显示、不打码"),
     "address": F(Text(), doc="地址"),
     "timezone": F(Text(), doc="时区，默认 Asia/Shanghai"),
     "rules": F(Obj({k: F(Int(maximum=36500), doc=d) for k, (_, d) in RULES.items()}), doc="规则数值覆盖"),
@@ -58,6 +59,7 @@ class SiteConfig:
     parent_org: str = ""
     base_url: str = ""
     supervision_phone: str = ""
+    public_phones: list[str] = field(default_factory=list)
     address: str = ""
     timezone: str = "Asia/Shanghai"
     rules: dict[str, int] = field(default_factory=lambda: {k: v for k, (v, _) in RULES.items()})

@@ -12,7 +12,7 @@ from .catalog import Catalog, build_catalog
 from .config import SiteConfig, load_config
 from .errors import ContentErrors, Problems, SanwuError
 from .load import load_content
-from .project import View, project_catalog
+from .project import View, project_catalog, visible_findings
 from .records import AUDIENCES, TYPES
 from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, robots, sitemap
@@ -107,7 +107,7 @@ def build(
             views = project_catalog(checked.catalog, audience, day, drafts, checked.site)
             history = trail.histories(project, entries, views, audience, day, checked.site, unwritten)
             ctx = SiteContext(checked.site, audience, day, views, head, history.by_id, history.changes)
-            ctx.findings = [p for p in checked.problems.sorted() if p.severity == "finding"]
+            ctx.findings = visible_findings(checked.problems.sorted(), audience)
             ctx.extra_pages = extra_pages(views, audience)
             if pdf:
                 ctx.pdfs = plan_paths(ctx)

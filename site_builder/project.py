@@ -1,6 +1,8 @@
 """The audience filter and masking, applied once, before any renderer runs.
 
-Renderers get Views only: the projected data an audience may see, never a Record.
+Every field declares the lowest audience that sees it whole and how lower audiences get it (schema.F);
+`project_data` applies those declarations, the one projection behind pages, downloads, search, feeds,
+PDFs, history and `sanwu diff --audience`. Renderers get Views only, never a Record.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import Catalog
+from .cnrules import mask_mobile
 from .config import SiteConfig
+from .errors import Problem
 from .records import AREAS, Record, RecordType
 from .records.base import audience_rank, notice_state
-from .schema import Period, parse_period_text
+from .schema import INVALID, F, Kind, ListOf, Obj, Period, parse_period_text, to_plain
 
 
 @dataclass
@@ -46,6 +50,67 @@ class View:
         return self.status == "withdrawn"
 
 
+def public_numbers(site: SiteConfig) -> frozenset[str]:
+    """The digits of site.yaml's public_phones: numbers shown whole everywhere."""
+    return frozenset("".join(c for c in phone if c.isdigit()) for phone in site.public_phones)
+
+
+def masked(value: Any, keep: frozenset[str]) -> Any:
+    """A value as an audience below its field's `see` gets it with lower="mask"."""
+    if isinstance(value, str):
+        return mask_mobile(value, keep)
+    if isinstance(value, list):
+        return [masked(v, keep) for v in value]
+    return value
+
+
+def project_fields(fields: dict[str, F], data: dict[str, Any], audience: str, keep: frozenset[str]) -> dict[str, Any]:
+    """The declared fields of a mapping as `audience` may see them; undeclared keys are dropped."""
+    rank = audience_rank(audience)
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        spec = fields.get(key)
+        if spec is None or value is INVALID:
+            continue
+        if rank >= audience_rank(spec.see):
+            out[key] = project_value(spec.kind, value, audience, keep)
+        elif spec.lower == "mask":
+            out[key] = masked(value, keep)
+        elif spec.lower == "count" and isinstance(value, list):
+            out[key] = len(value)
+    return out
+
+
+def project_value(kind: Kind, value: Any, audience: str, keep: frozenset[str]) -> Any:
+    """A visible value: nested mappings and lists of mappings are projected field by field."""
+    if isinstance(kind, Obj) and isinstance(value, dict):
+        return project_fields(kind.fields, value, audience, keep)
+    if isinstance(kind, ListOf) and isinstance(value, list):
+        return [project_value(kind.item, v, audience, keep) for v in value]
+    if isinstance(value, (list, dict)):
+        return value.copy()
+    return value
+
+
+def project_data(
+    rtype: RecordType, data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig
+) -> dict[str, Any]:
+    """A record's typed data as `audience` may see it: the declared fields, the type's figures, its own rule."""
+    shown = project_fields(rtype.schema.fields, data, audience, public_numbers(site))
+    shown.update(rtype.derived(data))
+    return rtype.restrict(shown, data, audience, as_of, site)
+
+
+def project_plain(
+    rtype: RecordType, data: dict[str, Any], body: str | None, audience: str, as_of: dt.date, site: SiteConfig
+) -> dict[str, Any]:
+    """The projected data as plain JSON values with the Markdown body: what history and `sanwu diff` compare."""
+    out: dict[str, Any] = to_plain(project_data(rtype, data, audience, as_of, site))
+    if body is not None:
+        out["body"] = body
+    return out
+
+
 def visible(rec: Record, audience: str, as_of: dt.date, drafts: bool) -> bool:
     """Whether this audience's build shows the record at all."""
     if not rec.valid or audience_rank(rec.audience) > audience_rank(audience):
@@ -54,6 +119,12 @@ def visible(rec: Record, audience: str, as_of: dt.date, drafts: bool) -> bool:
         return drafts
     scheduled = rec.published_on is not None and rec.published_on > as_of
     return drafts or not scheduled
+
+
+def visible_findings(problems: list[Problem], audience: str) -> list[Problem]:
+    """The compliance findings this audience's build may show: each declares its lowest audience."""
+    rank = audience_rank(audience)
+    return [p for p in problems if p.severity == "finding" and p.audience and audience_rank(p.audience) <= rank]
 
 
 def listing_period(rec: Record) -> Period | None:
@@ -80,7 +151,7 @@ def project_catalog(catalog: Catalog, audience: str, as_of: dt.date, drafts: boo
                 area=rec.area,
                 audience=rec.audience,
                 status=rec.status,
-                data=rec.rtype.project(rec.data, audience, as_of, site),
+                data=project_data(rec.rtype, rec.data, audience, as_of, site),
                 body=rec.body,
                 published_on=rec.published_on,
                 period=listing_period(rec),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import subprocess
@@ -13,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from . import audit
-from .config import SiteConfig
 from .errors import SanwuError
 from .pipeline import check, resolve_as_of
-from .records import TYPES, Record
+from .project import project_plain
+from .records import TYPES
 from .records.base import audience_rank
-from .schema import to_plain
-from .trail import fmt_value, keys_of, recorded_data
+from .trail import fmt_value, keys_of
 
 
 @dataclass
@@ -64,17 +62,9 @@ def snapshot(project: Path, audience: str) -> dict[str, tuple[str, str, str, dic
     for r in checked.catalog.records:
         if not r.valid or audience_rank(r.audience) > audience_rank(audience):
             continue
-        data = recorded_data(r) if audience == "committee" else project_record(r, audience, as_of, checked.site)
+        data = project_plain(r.rtype, r.data, r.body, audience, as_of, checked.site)
         out[r.id] = (r.rtype.name, r.title, r.path, data)
     return out
-
-
-def project_record(rec: Record, audience: str, as_of: dt.date, site: SiteConfig) -> dict[str, Any]:
-    """A record's data masked for an audience, as its page would show it."""
-    data = to_plain(rec.rtype.project(rec.data, audience, as_of, site))
-    if rec.body is not None:
-        data["body"] = rec.body
-    return data
 
 
 def diff_revisions(project: Path, rev_a: str, rev_b: str | None, audience: str = "committee") -> list[RecordDiff]:

@@ -335,14 +335,32 @@ class ListOf(Kind):
         return [self.item.convert(item, f"{path}[{i}]", conv) for i, item in enumerate(node.value, 1)]
 
 
+SEE = ("public", "party", "committee")
+LOWER = ("withhold", "mask", "count")
+
+
 @dataclass
 class F:
-    """A declared field: kind, whether required, and what it means."""
+    """A declared field: kind, whether required, what it means, and who may see it.
+
+    label: the word on the paper form (支出, 经手人), used wherever a resident reads the field's name.
+    see: the lowest audience that sees the value whole; undeclared means committee only.
+    lower: what audiences below `see` get: withheld (absent), masked text (138****8000), or a list's count.
+    """
 
     kind: Kind
     required: bool = False
     doc: str = ""
     default: Any = None
+    label: str = ""
+    see: str = "committee"
+    lower: str = "withhold"
+
+    def __post_init__(self) -> None:
+        assert self.see in SEE, self.see
+        assert self.lower in LOWER, self.lower
+        if not self.label:
+            self.label = re.split(r"[（(，,：:；;。\s]", self.doc, maxsplit=1)[0] if self.doc else ""
 
 
 class Obj(Kind):

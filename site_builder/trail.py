@@ -20,6 +20,7 @@ from .cnrules import format_date_cn, format_money
 from .config import SiteConfig
 from .errors import Location, Problems
 from .load import Node
+from .project import project_plain
 from .records import Record, RecordType
 from .records.base import audience_rank
 from .schema import INVALID, Conv, to_plain
@@ -177,10 +178,7 @@ def histories(
             if data is None:
                 return {}
             body = data.pop("body", None)
-            out = to_plain(rtype.project(data, audience, as_of, site))
-            if body is not None:
-                out["body"] = body
-            return out
+            return project_plain(rtype, data, body, audience, as_of, site)
 
         own = entries_of.get(view.id, [])
         revisions = audit.history(audit_dir(project), own, view.id, keys_of(rtype), project_snapshot, unwritten)

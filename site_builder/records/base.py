@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -37,24 +36,45 @@ def audience_rank(audience: str) -> int:
     return AUDIENCES.index(audience)
 
 
-NOTICE_PERIOD = Obj({"from": F(Date(), True, "公示开始日期（含）"), "to": F(Date(), True, "公示结束日期（含）")})
+def finding_audience(audience: str) -> str:
+    """Who may see a finding about a record of this audience: its readers, but never the public."""
+    return max(audience, "party", key=audience_rank)
 
+
+NOTICE_PERIOD = Obj(
+    {
+        "from": F(Date(), True, "公示开始日期（含）", label="公示开始日期", see="public"),
+        "to": F(Date(), True, "公示结束日期（含）", label="公示结束日期", see="public"),
+    }
+)
+
+# Every record's own fields: public wherever the record itself is shown.
 COMMON: dict[str, F] = {
-    "type": F(Text(), True, "记录类型"),
-    "title": F(Text(), True, "标题"),
-    "id": F(Text(), doc="网址和审计记录使用的编号，默认取文件路径（中文转拼音）"),
-    "audience": F(Choice(*AUDIENCES), doc="公开范围：public 向社会公开 / party 党内公开 / committee 限委员"),
-    "status": F(Choice(*STATUSES), doc="draft 草稿 / reviewed 已审核 / approved 已审批 / withdrawn 已撤回"),
-    "prepared_by": F(Names(), doc="经办人"),
-    "reviewed_by": F(Names(), doc="审核人（含保密审查）"),
-    "approved_by": F(Names(), doc="审批人"),
-    "approved_on": F(Date(), doc="审批日期"),
-    "published_on": F(Date(), doc="公开日期，默认为审批日期；晚于今天表示定时公开"),
-    "period": F(PeriodKind(), doc="所属期间：2026、2026-H2、2026-Q4 或 2026-11"),
-    "notice_period": F(NOTICE_PERIOD, doc="公示期 {from: 日期, to: 日期}"),
-    "change_reason": F(Text(), doc="已公开记录修改或撤回的原因"),
-    "tags": F(ListOf(Text()), doc="标签"),
-    "attachments": F(ListOf(Text()), doc="附件（content/ 下的文件路径）"),
+    "type": F(Text(), True, "记录类型", see="public"),
+    "title": F(Text(), True, "标题", see="public"),
+    "id": F(Text(), doc="网址和审计记录使用的编号，默认取文件路径（中文转拼音）", label="编号", see="public"),
+    "audience": F(
+        Choice(*AUDIENCES),
+        doc="公开范围：public 向社会公开 / party 党内公开 / committee 限委员",
+        label="公开范围",
+        see="public",
+    ),
+    "status": F(
+        Choice(*STATUSES),
+        doc="draft 草稿 / reviewed 已审核 / approved 已审批 / withdrawn 已撤回",
+        label="状态",
+        see="public",
+    ),
+    "prepared_by": F(Names(), doc="经办人", see="public"),
+    "reviewed_by": F(Names(), doc="审核人（含保密审查）", see="public"),
+    "approved_by": F(Names(), doc="审批人", see="public"),
+    "approved_on": F(Date(), doc="审批日期", see="public"),
+    "published_on": F(Date(), doc="公开日期，默认为审批日期；晚于今天表示定时公开", see="public"),
+    "period": F(PeriodKind(), doc="所属期间：2026、2026-H2、2026-Q4 或 2026-11", see="public"),
+    "notice_period": F(NOTICE_PERIOD, doc="公示期 {from: 日期, to: 日期}", label="公示期", see="public"),
+    "change_reason": F(Text(), doc="已公开记录修改或撤回的原因", label="修改原因", see="public"),
+    "tags": F(ListOf(Text()), doc="标签", see="public"),
+    "attachments": F(ListOf(Text()), doc="附件（content/ 下的文件路径）", see="public"),
 }
 
 
@@ -120,10 +140,11 @@ class Record:
         """Report a compliance finding at a field of this record.
 
         period: the one it concerns; audience: the lowest build that may see it on its 合规 page, when
-        the finding holds no personal data and may go lower than the record itself (meeting cadence).
+        the finding holds no personal data and may go lower than the record itself (meeting cadence);
+        by default the record's own audience, and never the public (the public build has no 合规 page).
         """
         key = period or (self.period.key if self.period else "")
-        problems.finding(self.loc(path), path, zh, en, key, audience)
+        problems.finding(self.loc(path), path, zh, en, key, audience or finding_audience(self.audience))
 
 
 def notice_state(notice_period: dict[str, dt.date] | None, as_of: dt.date) -> str | None:
@@ -157,7 +178,7 @@ class ExtraPage:
 
 
 class RecordType:
-    """A content type: its fields, rules, projection per audience and templates.
+    """A content type: its fields (each declaring who may see it), rules and templates.
 
     Subclasses set the class attributes and override the hooks they need.
     """
@@ -190,9 +211,18 @@ class RecordType:
     def check_all(self, recs: list[Record], catalog: Catalog, problems: Problems) -> None:
         """Rules across all records of this type."""
 
-    def project(self, data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig) -> dict[str, Any]:
-        """The data this audience may see; the default hides nothing."""
-        return copy.deepcopy(data)
+    def derived(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Figures over the whole record (counts, totals) that every audience of the record sees.
+
+        Computed from all the data before fields are withheld; none by default.
+        """
+        return {}
+
+    def restrict(
+        self, shown: dict[str, Any], data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig
+    ) -> dict[str, Any]:
+        """A type's own rule on top of the declared field audiences (e.g. details expire); none by default."""
+        return shown
 
     def extra_pages(self, views: list[Any], audience: str) -> list[ExtraPage]:
         """Pages over all this audience's records of the type (books, calendars); none by default."""

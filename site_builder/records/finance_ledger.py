@@ -20,15 +20,15 @@ ZERO = Decimal("0.00")
 
 ENTRY = Obj(
     {
-        "date": F(Date(), True, "日期"),
-        "voucher": F(Text(), True, "凭证号（按文字保存，007 不会变成 7）"),
-        "summary": F(Text(), True, "摘要"),
-        "category": F(Text(), doc="类别"),
-        "income": F(Money(), doc="收入金额（元，最多两位小数）"),
-        "expense": F(Money(), doc="支出金额（元，最多两位小数）"),
-        "handler": F(Names(), doc="经手人"),
-        "approver": F(Names(), doc="审批人"),
-        "note": F(Text(), doc="备注"),
+        "date": F(Date(), True, "日期", see="public"),
+        "voucher": F(Text(), True, "凭证号（按文字保存，007 不会变成 7）", see="public"),
+        "summary": F(Text(), True, "摘要", see="public"),
+        "category": F(Text(), doc="类别", see="public"),
+        "income": F(Money(), doc="收入金额（元，最多两位小数）", see="public"),
+        "expense": F(Money(), doc="支出金额（元，最多两位小数）", see="public"),
+        "handler": F(Names(), doc="经手人", see="public"),
+        "approver": F(Names(), doc="审批人", see="public"),
+        "note": F(Text(), doc="备注", see="public"),
     }
 )
 
@@ -45,12 +45,12 @@ class FinanceLedger(RecordType):
     label = "财务收支明细公示"
     area = "finance"
     fields = {
-        "account": F(Text(), True, "账户（连续性按账户检查），如 党建经费"),
-        "period": F(PeriodKind(), True, "期间，如 2026-11"),
-        "opening_balance": F(Money(allow_negative=True), True, "期初余额"),
-        "entries": F(ListOf(ENTRY), True, "收支明细"),
-        "closing_balance": F(Money(allow_negative=True), True, "期末余额"),
-        "reviewed_by": F(Names(), doc="民主理财小组 / 居务监督委员会审核人，至少一人"),
+        "account": F(Text(), True, "账户（连续性按账户检查），如 党建经费", see="public"),
+        "period": F(PeriodKind(), True, "期间，如 2026-11", see="public"),
+        "opening_balance": F(Money(allow_negative=True), True, "期初余额", see="public"),
+        "entries": F(ListOf(ENTRY), True, "收支明细", see="public"),
+        "closing_balance": F(Money(allow_negative=True), True, "期末余额", see="public"),
+        "reviewed_by": F(Names(), doc="民主理财小组 / 居务监督委员会审核人，至少一人", see="public"),
     }
     list_keys = {"entries": "voucher"}
     table = "entries"

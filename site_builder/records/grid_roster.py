@@ -12,11 +12,8 @@ Decisions where the contract is open:
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from ..cnrules import mask_mobile
 from ..errors import Problems
 from ..load import Node
 from ..schema import Choice, Conv, F, Int, Kind, ListOf, Obj, Text
@@ -55,26 +52,33 @@ class TextMap(Kind):
 
 MANAGER = Obj(
     {
-        "name": F(Text(), True, "网格责任人姓名"),
-        "phone": F(Text(), doc="联系电话，请加引号；手机号在公开版自动打码，座机照常显示"),
+        "name": F(Text(), True, "网格责任人姓名", see="public"),
+        "phone": F(
+            Text(),
+            doc="个人联系电话，请加引号；手机号在公开版和党内版打码，座机照常显示",
+            label="联系电话",
+            see="committee",
+            lower="mask",
+        ),
+        "work_phone": F(Text(), doc="工作电话（对居民公开、照常显示的号码），请加引号", see="public"),
     }
 )
 
 GRID = Obj(
     {
-        "id": F(Text(), True, "网格编号（本表内唯一），如 G01"),
-        "name": F(Text(), True, "网格名称"),
-        "level": F(Choice(*LEVELS), True, "层级：" + "、".join(LEVELS)),
-        "parent": F(Text(), doc="上级网格编号；最上一级写 null"),
-        "scope": F(Text(), doc="网格范围，如 1—5栋"),
-        "households": F(Int(), doc="户数"),
-        "population": F(Int(), doc="人口"),
-        "party_members": F(Int(), doc="党员数"),
-        "resident_reps": F(Int(), doc="居民代表数"),
-        "buildings": F(Int(), doc="楼栋数"),
-        "branch": F(Text(), doc="网格党组织，如 第一网格党支部"),
-        "manager": F(MANAGER, doc="网格责任人 {name: 姓名, phone: 电话}"),
-        "staff": F(TextMap(), doc="网格服务人员，职务: 姓名，如 {网格员: 李四, 网格警员: 王刚}"),
+        "id": F(Text(), True, "网格编号（本表内唯一），如 G01", see="public"),
+        "name": F(Text(), True, "网格名称", see="public"),
+        "level": F(Choice(*LEVELS), True, "层级：" + "、".join(LEVELS), see="public"),
+        "parent": F(Text(), doc="上级网格编号；最上一级写 null", see="public"),
+        "scope": F(Text(), doc="网格范围，如 1—5栋", see="public"),
+        "households": F(Int(), doc="户数", see="public"),
+        "population": F(Int(), doc="人口", see="public"),
+        "party_members": F(Int(), doc="党员数", see="public"),
+        "resident_reps": F(Int(), doc="居民代表数", see="public"),
+        "buildings": F(Int(), doc="楼栋数", see="public"),
+        "branch": F(Text(), doc="网格党组织，如 第一网格党支部", see="public"),
+        "manager": F(MANAGER, doc="网格责任人 {name: 姓名, phone: 电话}", see="public"),
+        "staff": F(TextMap(), doc="网格服务人员，职务: 姓名，如 {网格员: 李四, 网格警员: 王刚}", see="public"),
     }
 )
 
@@ -85,7 +89,7 @@ class GridRoster(RecordType):
     name = "grid-roster"
     label = "网格划分及责任人公示"
     area = "registers"
-    fields = {"grids": F(ListOf(GRID, 1), True, "网格")}
+    fields = {"grids": F(ListOf(GRID, 1), True, "网格", see="public")}
     list_keys = {"grids": "id"}
     table = "grids"
     columns = [
@@ -222,16 +226,6 @@ status: draft                    # 审批后改为 approved，并填写 approved
                     f"the child grids' {key} add up to {total}, more than this grid's {own} ({detail})",
                 )
 
-    def project(self, data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig) -> dict[str, Any]:
-        """Managers' mobile numbers masked for the public; landlines stay."""
-        out = copy.deepcopy(data)
-        if audience == "public":
-            for grid in out.get("grids") or []:
-                manager = grid.get("manager") if isinstance(grid, dict) else None
-                if isinstance(manager, dict) and isinstance(manager.get("phone"), str):
-                    manager["phone"] = mask_mobile(manager["phone"])
-        return out
-
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
         """The grid tree (roots first, children in the order written) and the table rows."""
         grids: list[dict[str, Any]] = data.get("grids") or []
@@ -240,7 +234,7 @@ status: draft                    # 审批后改为 approved，并填写 approved
             {
                 **g,
                 "manager_name": (g.get("manager") or {}).get("name"),
-                "manager_phone": (g.get("manager") or {}).get("phone"),
+                "manager_phone": (g.get("manager") or {}).get("work_phone") or (g.get("manager") or {}).get("phone"),
                 "staff_text": "；".join(f"{role}：{name}" for role, name in (g.get("staff") or {}).items()),
             }
             for g in grids

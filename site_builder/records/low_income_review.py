@@ -6,7 +6,6 @@ The public and party builds see a whitelist of each household's fields, and afte
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -23,18 +22,15 @@ CHANGES = ("新增", "增发", "减发", "停发", "保持")
 NEEDS_REASON = ("减发", "停发")
 ZERO = Decimal("0.00")
 
-# The only household fields the public and party builds may see. A whitelist: a field added to
-# HOUSEHOLD later stays committee-only until someone decides otherwise here.
-PUBLIC_HOUSEHOLD_FIELDS = ("head", "size", "change", "monthly_amount")
 DETAIL_LABELS = {"id_number": "身份证号码", "address": "住址", "reason": "原因", "note": "备注"}
 
 HOUSEHOLD = Obj(
     {
-        "head": F(Text(), True, "户主姓名（公开）"),
+        "head": F(Text(), True, "户主姓名（公开）", see="public"),
         "id_number": F(Text(), True, "户主身份证号码（仅委员版可见）"),
-        "size": F(Int(minimum=1), True, "家庭人口（保障人数，公开）"),
-        "change": F(Choice(*CHANGES), True, "变动类型：新增 · 增发 · 减发 · 停发 · 保持（公开）"),
-        "monthly_amount": F(Money(), doc="月保障金额（元，公开）；停发可不填"),
+        "size": F(Int(minimum=1), True, "家庭人口（保障人数，公开）", see="public"),
+        "change": F(Choice(*CHANGES), True, "变动类型：新增 · 增发 · 减发 · 停发 · 保持（公开）", see="public"),
+        "monthly_amount": F(Money(), doc="月保障金额（元，公开）；停发可不填", see="public"),
         "address": F(Text(), doc="住址（仅委员版可见）"),
         "reason": F(Text(), doc="致贫或变动原因；减发、停发必填（仅委员版可见）"),
         "note": F(Text(), doc="备注（仅委员版可见）"),
@@ -107,10 +103,10 @@ class LowIncomeReview(RecordType):
     label = "最低生活保障审核公示"
     area = "residents"
     fields = {
-        "period": F(PeriodKind(), True, "期间，如 2026-Q4"),
-        "notice_period": F(NOTICE_PERIOD, True, "公示期 {from: 日期, to: 日期}，至少 7 天（含首尾）"),
-        "decided_by": F(Text(), True, "审核确认机关，如 某某街道办事处"),
-        "households": F(ListOf(HOUSEHOLD, min_items=1), True, "低保户"),
+        "period": F(PeriodKind(), True, "期间，如 2026-Q4", see="public"),
+        "notice_period": F(NOTICE_PERIOD, True, "公示期 {from: 日期, to: 日期}，至少 7 天（含首尾）", see="public"),
+        "decided_by": F(Text(), True, "审核确认机关，如 某某街道办事处", see="public"),
+        "households": F(ListOf(HOUSEHOLD, min_items=1), True, "低保户", see="public"),
     }
     list_keys = {"households": "head", "summary.by_change": "change"}
     table = "households"
@@ -198,25 +194,21 @@ status: draft                     # 审批后改为 approved
                 f"the notice period must last at least {least} days ({np['from']} to {np['to']} is {days})",
             )
 
-    def project(self, data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig) -> dict[str, Any]:
-        """Committee: everything. Public and party: whitelisted fields, then only totals once expired."""
-        households = data.get("households") or []
-        out = {k: copy.deepcopy(v) for k, v in data.items() if k != "households"}
-        out["summary"] = summarize(households)
-        if audience == "committee":
-            out["households"] = copy.deepcopy(households)
-            return out
+    def derived(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The totals by change, over every household."""
+        return {"summary": summarize(data.get("households") or [])}
+
+    def restrict(
+        self, shown: dict[str, Any], data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig
+    ) -> dict[str, Any]:
+        """Below the committee, the households' details go once the retention after the 公示 has passed."""
         end = details_end(data, site.rule("low_income_retention_days"))
-        if end is not None and as_of >= end:
-            out["details_removed_on"] = end
-            out.pop("attachments", None)  # a scan of the posted notice would show the names again
-            return out
-        out["households"] = [
-            {k: copy.deepcopy(item[k]) for k in PUBLIC_HOUSEHOLD_FIELDS if k in item}
-            for item in households
-            if isinstance(item, dict)
-        ]
-        return out
+        if audience == "committee" or end is None or as_of < end:
+            return shown
+        shown["details_removed_on"] = end
+        shown.pop("households", None)
+        shown.pop("attachments", None)  # a scan of the posted notice would show the names again
+        return shown
 
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
         """The totals by change that occur, and which detail columns this build's data has."""

@@ -48,7 +48,12 @@ KINDS = (
     "党建联席会议",
 )
 
-ABSENT = Obj({"name": F(Text(), True, "姓名"), "reason": F(Text(), doc="缺席原因（必填），如 出差、病假")})
+ABSENT = Obj(
+    {
+        "name": F(Text(), True, "姓名", see="party"),
+        "reason": F(Text(), doc="缺席原因（必填），如 出差、病假", see="party"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -157,16 +162,16 @@ class MeetingRecord(RecordType):
     markdown = True
     printable = False  # minutes are printed in the books, not as notices
     fields = {
-        "kind": F(Choice(*KINDS), True, "会议类型：" + "、".join(KINDS)),
-        "org": F(Text(), True, "召开会议的党组织，如 第一网格党支部（会议频次按组织检查）"),
-        "date": F(Date(), True, "会议日期"),
-        "place": F(Text(), doc="会议地点"),
-        "host": F(Text(), True, "主持人"),
-        "recorder": F(Text(), True, "记录人"),
-        "attendees": F(Names(), True, "出席人员"),
-        "absent": F(ListOf(ABSENT), doc="缺席人员及原因：[{name: 姓名, reason: 原因}]"),
-        "guests": F(Names(), doc="列席人员（如街道党工委派员）"),
-        "topics": F(ListOf(Text(), 1), True, "议题"),
+        "kind": F(Choice(*KINDS), True, "会议类型：" + "、".join(KINDS), see="party"),
+        "org": F(Text(), True, "召开会议的党组织，如 第一网格党支部（会议频次按组织检查）", see="party"),
+        "date": F(Date(), True, "会议日期", see="party"),
+        "place": F(Text(), doc="会议地点", see="party"),
+        "host": F(Text(), True, "主持人", see="party"),
+        "recorder": F(Text(), True, "记录人", see="party"),
+        "attendees": F(Names(), True, "出席人员", see="party"),
+        "absent": F(ListOf(ABSENT), doc="缺席人员及原因：[{name: 姓名, reason: 原因}]", see="party"),
+        "guests": F(Names(), doc="列席人员（如街道党工委派员）", see="party"),
+        "topics": F(ListOf(Text(), 1), True, "议题", see="party"),
     }
     list_keys = {"absent": "name"}
     example = """\

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import calendar
-import copy
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from ..cnrules import WorkCalendar, fallback_warning, format_date_cn, mask_mobile
+from ..cnrules import WorkCalendar, fallback_warning, format_date_cn
 from ..errors import Location, Problems
 from ..schema import Choice, Date, F, ListOf, Month, Obj, Text
 from .base import NOTICE_PERIOD, Column, Record, RecordType
@@ -25,22 +24,22 @@ STAGE_LEAD = {
 
 PERSON = Obj(
     {
-        "name": F(Text(), True, "姓名"),
-        "gender": F(Choice("男", "女"), True, "性别"),
-        "born": F(Month(), True, "出生年月，如 1995-03"),
-        "ethnicity": F(Text(), doc="民族"),
-        "education": F(Text(), doc="学历"),
-        "workplace": F(Text(), doc="工作单位及职务"),
-        "applied_on": F(Date(), True, "递交入党申请书日期"),
-        "activist_on": F(Date(), True, "确定为入党积极分子日期"),
-        "candidate_on": F(Date(), True, "确定为发展对象日期"),
-        "admitted_on": F(Date(), doc="接收为预备党员日期（支部大会通过之日）；预备党员转正必填"),
+        "name": F(Text(), True, "姓名", see="public"),
+        "gender": F(Choice("男", "女"), True, "性别", see="public"),
+        "born": F(Month(), True, "出生年月，如 1995-03", see="public"),
+        "ethnicity": F(Text(), doc="民族", see="public"),
+        "education": F(Text(), doc="学历", see="public"),
+        "workplace": F(Text(), doc="工作单位及职务", see="public"),
+        "applied_on": F(Date(), True, "递交入党申请书日期", see="public"),
+        "activist_on": F(Date(), True, "确定为入党积极分子日期", see="public"),
+        "candidate_on": F(Date(), True, "确定为发展对象日期", see="public"),
+        "admitted_on": F(Date(), doc="接收为预备党员日期（支部大会通过之日）；预备党员转正必填", see="public"),
     }
 )
 CONTACT = Obj(
     {
-        "phone": F(Text(), doc="受理电话（手机号在公开版自动打码）"),
-        "place": F(Text(), doc="受理地点"),
+        "phone": F(Text(), doc="受理电话（手机号在公开版和党内版自动打码）", see="committee", lower="mask"),
+        "place": F(Text(), doc="受理地点", see="public"),
     }
 )
 # Date fields in the order the process runs; each must not be before the one before it.
@@ -67,11 +66,11 @@ class MemberDevelopment(RecordType):
     label = "发展党员公示"
     area = "party"
     fields = {
-        "stage": F(Choice(*STAGES), True, "阶段：发展对象 · 拟接收预备党员 · 预备党员转正"),
-        "branch": F(Text(), True, "党支部，如 第一网格党支部"),
-        "notice_period": F(NOTICE_PERIOD, True, "公示期 {from: 日期, to: 日期}，至少 5 个工作日"),
-        "contact": F(CONTACT, doc="受理意见的电话和地点 {phone: ..., place: ...}"),
-        "persons": F(ListOf(PERSON, min_items=1), True, "公示对象"),
+        "stage": F(Choice(*STAGES), True, "阶段：发展对象 · 拟接收预备党员 · 预备党员转正", see="public"),
+        "branch": F(Text(), True, "党支部，如 第一网格党支部", see="public"),
+        "notice_period": F(NOTICE_PERIOD, True, "公示期 {from: 日期, to: 日期}，至少 5 个工作日", see="public"),
+        "contact": F(CONTACT, doc="受理意见的电话和地点 {phone: ..., place: ...}", see="public"),
+        "persons": F(ListOf(PERSON, min_items=1), True, "公示对象", see="public"),
     }
     list_keys = {"persons": "name"}
     table = "persons"
@@ -214,14 +213,6 @@ status: draft                     # 审批后改为 approved
                 f"the probation lasts {months} months: admitted on {admitted}, due on {due}, but the notice "
                 f"starts on {np['from']}",
             )
-
-    def project(self, data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig) -> dict[str, Any]:
-        """All that a 发展党员公示 shows; the public build masks a mobile contact number."""
-        out = copy.deepcopy(data)
-        contact = out.get("contact")
-        if audience == "public" and isinstance(contact, dict) and isinstance(contact.get("phone"), str):
-            contact["phone"] = mask_mobile(contact["phone"])
-        return out
 
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
         """The lead sentence of the stage and whether the admission column is needed."""

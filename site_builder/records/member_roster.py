@@ -10,7 +10,6 @@ its findings (who has none) are listed on the party build's 合规 page anyway.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -27,34 +26,23 @@ if TYPE_CHECKING:
 ROSTERS = ("入党申请人名册", "入党积极分子名册", "党员名册")
 CATEGORIES = ("在职", "离退休", "下岗失业", "普通居民", "流入", "流出")
 FLOWING = ("流入", "流出")
-# What a party-audience build keeps of each member; everything else is committee only.
 STEPS = (("applied_on", "申请入党"), ("activist_on", "确定为积极分子"), ("joined_on", "入党"))
-PARTY_FIELDS = (
-    "name",
-    "gender",
-    "branch",
-    "category",
-    "joined_on",
-    "applied_on",
-    "activist_on",
-    "flow_certificate",
-)
 
 MEMBER = Obj(
     {
-        "name": F(Text(), True, "姓名（名册内不得重名；同名请加以区分）"),
-        "gender": F(Choice("男", "女"), doc="性别"),
+        "name": F(Text(), True, "姓名（名册内不得重名；同名请加以区分）", see="party"),
+        "gender": F(Choice("男", "女"), doc="性别", see="party"),
         "born": F(Month(), doc="出生年月，如 1968-04"),
         "ethnicity": F(Text(), doc="民族"),
         "education": F(Text(), doc="学历"),
-        "joined_on": F(Date(), doc="入党日期（党员名册）"),
-        "applied_on": F(Date(), doc="递交入党申请书日期"),
-        "activist_on": F(Date(), doc="确定为入党积极分子日期"),
-        "category": F(Choice(*CATEGORIES), doc="人员类别：" + "、".join(CATEGORIES)),
-        "branch": F(Text(), doc="所在党支部"),
+        "joined_on": F(Date(), doc="入党日期（党员名册）", see="party"),
+        "applied_on": F(Date(), doc="递交入党申请书日期", see="party"),
+        "activist_on": F(Date(), doc="确定为入党积极分子日期", see="party"),
+        "category": F(Choice(*CATEGORIES), doc="人员类别：" + "、".join(CATEGORIES), see="party"),
+        "branch": F(Text(), doc="所在党支部", see="party"),
         "phone": F(Text(), doc="联系电话（仅委员版可见）"),
         "id_number": F(Text(), doc="身份证号码（仅委员版可见）"),
-        "flow_certificate": F(Text(), doc="《流动党员活动证》编号；流入、流出党员必填，未发放写 null"),
+        "flow_certificate": F(Text(), doc="《流动党员活动证》编号；流入、流出党员必填，未发放写 null", see="party"),
         "note": F(Text(), doc="备注"),
     }
 )
@@ -75,9 +63,9 @@ class MemberRoster(RecordType):
     default_audience = "committee"
     never_public = True
     fields = {
-        "roster": F(Choice(*ROSTERS), True, "名册：" + "、".join(ROSTERS)),
-        "org": F(Text(), True, "党组织，如 凤凰社区党委"),
-        "members": F(ListOf(MEMBER), True, "名册人员"),
+        "roster": F(Choice(*ROSTERS), True, "名册：" + "、".join(ROSTERS), see="party"),
+        "org": F(Text(), True, "党组织，如 凤凰社区党委", see="party"),
+        "members": F(ListOf(MEMBER), True, "名册人员", see="party"),
     }
     list_keys = {"members": "name"}
     table = "members"
@@ -213,13 +201,6 @@ status: draft                    # 审批后改为 approved
                 )
             else:
                 seen[key] = rec
-
-    def project(self, data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig) -> dict[str, Any]:
-        """Committee: everything. Party: names, gender, branch, category, party dates and certificates."""
-        out = super().project(data, audience, as_of, site)
-        if audience != "committee":
-            out["members"] = [{k: m[k] for k in PARTY_FIELDS if k in m} for m in out.get("members", [])]
-        return out
 
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
         """Counts by branch, category and gender; which columns have anything to show; certificates."""

@@ -13,7 +13,12 @@ class Notice(RecordType):
     label = "公告"
     markdown = True
     fields = {
-        "area": F(Choice("party", "residents", "finance"), True, "领域：party 党务 / residents 居务 / finance 财务")
+        "area": F(
+            Choice("party", "residents", "finance"),
+            True,
+            "领域：party 党务 / residents 居务 / finance 财务",
+            see="public",
+        )
     }
     example = """\
 ---

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -25,12 +23,12 @@ BASED = ("在职", "离退休")
 
 MEMBER = Obj(
     {
-        "name": F(Text(), True, "姓名"),
-        "category": F(Choice(*CATEGORIES), True, "类别：在职 · 离退休 · 学生 · 下岗失业 · 低保 · 其他"),
-        "monthly_base": F(Money(), doc="月工资（离退休费）基数，元；在职、离退休必填"),
-        "months": F(ListOf(Int(minimum=1), min_items=1), True, "交纳的月份，如 [7, 8, 9]，须在期间之内"),
-        "amount": F(Money(), True, "实交金额（元）"),
-        "note": F(Text(), doc="备注"),
+        "name": F(Text(), True, "姓名", see="party"),
+        "category": F(Choice(*CATEGORIES), True, "类别：在职 · 离退休 · 学生 · 下岗失业 · 低保 · 其他", see="party"),
+        "monthly_base": F(Money(), doc="月工资（离退休费）基数，元；在职、离退休必填", see="party"),
+        "months": F(ListOf(Int(minimum=1), min_items=1), True, "交纳的月份，如 [7, 8, 9]，须在期间之内", see="party"),
+        "amount": F(Money(), True, "实交金额（元）", see="party"),
+        "note": F(Text(), doc="备注", see="party"),
     }
 )
 
@@ -84,9 +82,9 @@ class PartyDues(RecordType):
     area = "party"
     default_audience = "party"
     fields = {
-        "period": F(PeriodKind(), True, "期间，如 2026-Q3"),
-        "branch": F(Text(), True, "党支部，如 第一网格党支部"),
-        "members": F(ListOf(MEMBER, min_items=1), True, "党员交纳明细"),
+        "period": F(PeriodKind(), True, "期间，如 2026-Q3", see="public"),
+        "branch": F(Text(), True, "党支部，如 第一网格党支部", see="public"),
+        "members": F(ListOf(MEMBER, min_items=1), True, "党员交纳明细", see="party"),
     }
     list_keys = {"members": "name"}
     table = "members"
@@ -177,14 +175,9 @@ status: draft                     # 审批后改为 approved
             else:
                 seen[key] = rec
 
-    def project(self, data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig) -> dict[str, Any]:
-        """Party and committee: everything. Public (when chosen): the branch totals only."""
-        members = data.get("members") or []
-        out = {k: copy.deepcopy(v) for k, v in data.items() if k != "members"}
-        out["totals"] = totals(members)
-        if audience != "public":
-            out["members"] = copy.deepcopy(members)
-        return out
+    def derived(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The branch totals, which a public build shows without the members."""
+        return {"totals": totals(data.get("members") or [])}
 
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
         """Rows with the expected amount and the difference; totals; members by category."""

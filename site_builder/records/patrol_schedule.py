@@ -13,12 +13,11 @@ Decisions where the contract is open:
 from __future__ import annotations
 
 import calendar
-import copy
 import datetime as dt
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from ..cnrules import format_date_cn, mask_mobile
+from ..cnrules import format_date_cn
 from ..errors import Problems
 from ..schema import Choice, Date, F, ListOf, Names, Obj, PeriodKind, Text
 from .base import Column, Record, RecordType
@@ -36,12 +35,12 @@ WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 
 SHIFT = Obj(
     {
-        "date": F(Date(), True, "日期（下半夜也写当晚的日期，即开始巡逻的那一天）"),
-        "slot": F(Choice(*SLOTS), True, "时段：上半夜 20:00—23:30，下半夜 23:30—次日06:00"),
-        "leader": F(Text(), doc="带班领导（上半夜必填，计入人数）"),
-        "unit": F(Text(), doc="值班单位"),
-        "members": F(Names(), True, "巡逻队员"),
-        "note": F(Text(), doc="备注"),
+        "date": F(Date(), True, "日期（下半夜也写当晚的日期，即开始巡逻的那一天）", see="public"),
+        "slot": F(Choice(*SLOTS), True, "时段：上半夜 20:00—23:30，下半夜 23:30—次日06:00", see="public"),
+        "leader": F(Text(), doc="带班领导（上半夜必填，计入人数）", see="public"),
+        "unit": F(Text(), doc="值班单位", see="public"),
+        "members": F(Names(), True, "巡逻队员", see="public"),
+        "note": F(Text(), doc="备注", see="public"),
     }
 )
 
@@ -95,10 +94,15 @@ class PatrolSchedule(RecordType):
     label = "治安巡逻排班"
     area = "teams"
     fields = {
-        "period": F(PeriodKind(), True, "排班期间，一般为一个月，如 2026-11"),
-        "region": F(Text(), doc="巡逻区域，如 凤凰社区、四方井社区联合巡逻区域"),
-        "duty_phone": F(Text(), doc="值班电话（手机号在公开版自动打码）"),
-        "shifts": F(ListOf(SHIFT, 1), True, "班次"),
+        "period": F(PeriodKind(), True, "排班期间，一般为一个月，如 2026-11", see="public"),
+        "region": F(Text(), doc="巡逻区域，如 凤凰社区、四方井社区联合巡逻区域", see="public"),
+        "duty_phone": F(
+            Text(),
+            doc="值班电话（手机号在公开版和党内版打码；对外值班号码请列入 site.yaml 的 public_phones）",
+            see="committee",
+            lower="mask",
+        ),
+        "shifts": F(ListOf(SHIFT, 1), True, "班次", see="public"),
     }
     list_keys = {"shifts": ("date", "slot")}
     table = "shifts"
@@ -236,13 +240,6 @@ status: draft                    # 审批后改为 approved，并填写 approved
                                 f"{name} is also on the {key[1]} shift of {key[0]} in {other.path}",
                             )
                 taken[key].append((rec, set(people)))
-
-    def project(self, data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig) -> dict[str, Any]:
-        """The public sees a mobile duty phone masked; everything else is public."""
-        out = copy.deepcopy(data)
-        if audience == "public" and isinstance(out.get("duty_phone"), str):
-            out["duty_phone"] = mask_mobile(out["duty_phone"])
-        return out
 
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
         """A Monday-first calendar per month of the period, the sorted shift table and shifts per person."""

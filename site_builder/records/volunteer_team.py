@@ -19,13 +19,12 @@ Other decisions where the contract is open:
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..cnrules import format_date_cn, mask_mobile
+from ..cnrules import format_date_cn
 from ..errors import Problems
 from ..schema import Bool, Choice, Date, F, ListOf, Names, Number, Obj, Text, parse_period_text
 from .base import Column, Record, RecordType
@@ -41,21 +40,28 @@ PARTY_ROSTER = "党员名册"
 
 MEMBER = Obj(
     {
-        "name": F(Text(), True, "姓名（队内不重复；同名的请加以区分）"),
-        "party_member": F(Bool(), doc="是否中共党员（含预备党员）：true / false"),
-        "skill": F(Text(), doc="特长或服务项目，如 治安巡逻、理发、家电维修"),
-        "phone": F(Text(), doc="手机号，请加引号；公开版自动打码为 138****8000"),
-        "note": F(Text(), doc="备注"),
+        "name": F(Text(), True, "姓名（队内不重复；同名的请加以区分）", see="public"),
+        "party_member": F(Bool(), doc="是否中共党员（含预备党员）：true / false", see="public"),
+        "skill": F(Text(), doc="特长或服务项目，如 治安巡逻、理发、家电维修", see="public"),
+        "phone": F(
+            Text(),
+            doc="个人手机号，请加引号；公开版和党内版自动打码为 138****8000",
+            label="联系电话",
+            see="committee",
+            lower="mask",
+        ),
+        "work_phone": F(Text(), doc="工作电话（如队长对居民公开的号码，照常显示），请加引号", see="public"),
+        "note": F(Text(), doc="备注", see="public"),
     }
 )
 
 ACTIVITY = Obj(
     {
-        "date": F(Date(), True, "活动日期"),
-        "hours": F(Number(), True, "时长（小时，可写 2.5）"),
-        "content": F(Text(), True, "活动内容"),
-        "place": F(Text(), doc="地点"),
-        "participants": F(Names(), doc="参加队员（须在队员名单中）"),
+        "date": F(Date(), True, "活动日期", see="public"),
+        "hours": F(Number(), True, "时长（小时，可写 2.5）", see="public"),
+        "content": F(Text(), True, "活动内容", see="public"),
+        "place": F(Text(), doc="地点", see="public"),
+        "participants": F(Names(), doc="参加队员（须在队员名单中）", see="public"),
     }
 )
 
@@ -113,10 +119,10 @@ class VolunteerTeam(RecordType):
     label = "志愿服务队"
     area = "teams"
     fields = {
-        "kind": F(Choice(*KINDS), True, "队伍类别：" + "、".join(KINDS)),
-        "leader": F(Text(), True, "队长（须在队员名单中）"),
-        "members": F(ListOf(MEMBER, 1), True, "队员"),
-        "activities": F(ListOf(ACTIVITY), doc="服务活动记录"),
+        "kind": F(Choice(*KINDS), True, "队伍类别：" + "、".join(KINDS), see="public"),
+        "leader": F(Text(), True, "队长（须在队员名单中）", see="public"),
+        "members": F(ListOf(MEMBER, 1), True, "队员", see="public"),
+        "activities": F(ListOf(ACTIVITY), doc="服务活动记录", see="public"),
     }
     list_keys = {"members": "name", "activities": ("date", "content")}
     table = "members"
@@ -285,15 +291,6 @@ status: draft                    # 审批后改为 approved，并填写 approved
                     names.add(member["name"])
         return names
 
-    def project(self, data: dict[str, Any], audience: str, as_of: dt.date, site: SiteConfig) -> dict[str, Any]:
-        """Mobile numbers masked for the public (138****8000); party and committee see them in full."""
-        out = copy.deepcopy(data)
-        if audience == "public":
-            for member in out.get("members") or []:
-                if isinstance(member, dict) and isinstance(member.get("phone"), str):
-                    member["phone"] = mask_mobile(member["phone"])
-        return out
-
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
         """Members with their service hours, activities by date, and hours by month."""
         per_person: dict[str, list[Decimal]] = defaultdict(list)
@@ -306,6 +303,7 @@ status: draft                    # 审批后改为 approved，并填写 approved
         rows = [
             {
                 **member,
+                "phone": member.get("work_phone") or member.get("phone"),
                 "party": "是" if member.get("party_member") else "",
                 "activity_count": len(per_person[member["name"]]),
                 "hours": sum(per_person[member["name"]], Decimal(0)),

@@ -18,7 +18,7 @@ from ..config import SiteConfig
 from ..errors import Problem, SanwuError
 from ..project import View
 from ..records import AREAS
-from ..records.base import AUDIENCE_LABEL, ExtraPage, audience_rank
+from ..records.base import AUDIENCE_LABEL, ExtraPage
 from ..schema import parse_period_text
 from .markdown import render_markdown
 
@@ -156,14 +156,11 @@ def render_template(env: jinja2.Environment, template: str, path: str, ctx: Site
 
 
 def findings_by_period(ctx: SiteContext) -> list[tuple[str, list[tuple[Problem, View | None]]]]:
-    """The findings this audience may see, newest period first: about its records, or cleared for it."""
+    """The build's findings (already only those its audience may see), newest period first, with their pages."""
     by_source = {v.source: v for v in ctx.views}
     groups: dict[str, list[tuple[Problem, View | None]]] = defaultdict(list)
     for problem in ctx.findings:
-        view = by_source.get(problem.loc.path)
-        cleared = problem.audience and audience_rank(problem.audience) <= audience_rank(ctx.audience)
-        if view is not None or cleared:
-            groups[problem.period].append((problem, view))
+        groups[problem.period].append((problem, by_source.get(problem.loc.path)))
     return [(key, groups[key]) for key in sorted(groups, reverse=True)]
 
 

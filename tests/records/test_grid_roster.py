@@ -160,17 +160,27 @@ def build(project: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_managers_mobiles_are_masked_in_every_public_file_and_landlines_stay(site) -> None:
+def test_managers_mobiles_are_masked_in_every_public_and_party_file_and_landlines_stay(site) -> None:
     project = site({"taizhang/g.yaml": roster()})
     build(project)
-    public = files_under(project / "output" / "public")
-    party = files_under(project / "output" / "party")
+    committee = files_under(project / "output" / "committee")
     full = b"13800001101"
-    assert [name for name, data in public.items() if full in data] == []
+    for audience in ("public", "party"):
+        files = files_under(project / "output" / audience)
+        assert [name for name, data in files.items() if full in data] == []
+        for name in ("r/taizhang/g.html", "data/taizhang/g.json", "data/taizhang/g.csv"):
+            assert b"138****1101" in files[name], name
+            assert b"0746-1234501" in files[name], name
     for name in ("r/taizhang/g.html", "data/taizhang/g.json", "data/taizhang/g.csv"):
-        assert b"138****1101" in public[name], name
-        assert b"0746-1234501" in public[name], name
-        assert full in party[name], name
+        assert full in committee[name], name
+
+
+def test_a_declared_work_phone_is_shown_whole_on_the_public_board(site) -> None:
+    work = court("C11", "第一网格").replace('phone: "13800001101"', 'phone: "13800001101", work_phone: "13900001111"')
+    project = site({"taizhang/g.yaml": roster([STREET, COMMUNITY, work])})
+    build(project)
+    page = (project / "output/public/r/taizhang/g.html").read_text(encoding="utf-8")
+    assert "13900001111" in page and "13800001101" not in page
 
 
 class TreeDepth(HTMLParser):

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from site_builder.config import SiteConfig
-from site_builder.records.low_income_review import PUBLIC_HOUSEHOLD_FIELDS, TYPE
+from site_builder.project import project_data
+from site_builder.records.low_income_review import TYPE
 from tests.conftest import SITE_YAML, run
 
 PATH = "juwu/dibao/2026-Q4.yaml"
@@ -211,10 +212,13 @@ def typed(**np: dt.date) -> dict:
 
 
 @pytest.mark.parametrize("audience", ["public", "party"])
-def test_projection_keeps_only_whitelisted_household_fields(audience: str) -> None:
+def test_projection_keeps_only_declared_public_household_fields(audience: str) -> None:
     data = typed()
-    out = TYPE.project(data, audience, dt.date(2026, 11, 12), SiteConfig())
-    assert [set(h) for h in out["households"]] == [set(PUBLIC_HOUSEHOLD_FIELDS), {"head", "size", "change"}]
+    out = project_data(TYPE, data, audience, dt.date(2026, 11, 12), SiteConfig())
+    assert [set(h) for h in out["households"]] == [
+        {"head", "size", "change", "monthly_amount"},
+        {"head", "size", "change"},
+    ]
     assert out["households"][0]["head"] == "张三"
     assert "id_number" in data["households"][0]  # a new dict: the record itself is untouched
     out["households"][0]["head"] = "改"
@@ -222,7 +226,7 @@ def test_projection_keeps_only_whitelisted_household_fields(audience: str) -> No
 
 
 def test_committee_projection_keeps_everything() -> None:
-    out = TYPE.project(typed(), "committee", dt.date(2027, 6, 1), SiteConfig())
+    out = project_data(TYPE, typed(), "committee", dt.date(2027, 6, 1), SiteConfig())
     assert out["households"][0]["id_number"] == ID_ZHANG
     assert out["households"][0]["note"] == NOTE
 
@@ -230,8 +234,8 @@ def test_committee_projection_keeps_everything() -> None:
 @pytest.mark.parametrize("audience", ["public", "party"])
 def test_households_dropped_after_notice_period(audience: str) -> None:
     site = SiteConfig()
-    assert "households" in TYPE.project(typed(), audience, dt.date(2026, 11, 16), site)
-    out = TYPE.project(typed(), audience, dt.date(2026, 11, 17), site)
+    assert "households" in project_data(TYPE, typed(), audience, dt.date(2026, 11, 16), site)
+    out = project_data(TYPE, typed(), audience, dt.date(2026, 11, 17), site)
     assert "households" not in out
     assert out["details_removed_on"] == dt.date(2026, 11, 17)
     summary = out["summary"]
@@ -244,8 +248,8 @@ def test_households_dropped_after_notice_period(audience: str) -> None:
 def test_retention_days_extend_the_details() -> None:
     site = SiteConfig()
     site.rules["low_income_retention_days"] = 3
-    assert "households" in TYPE.project(typed(), "public", dt.date(2026, 11, 19), site)
-    assert "households" not in TYPE.project(typed(), "public", dt.date(2026, 11, 20), site)
+    assert "households" in project_data(TYPE, typed(), "public", dt.date(2026, 11, 19), site)
+    assert "households" not in project_data(TYPE, typed(), "public", dt.date(2026, 11, 20), site)
 
 
 # --- builds ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.config import SiteConfig
+from site_builder.project import project_data
 from site_builder.records.member_development import TYPE, add_months
 from tests.conftest import SITE_YAML, run
 
@@ -223,30 +224,36 @@ def test_example_for_sanwu_new_passes_check(site) -> None:
 # --- projection and output ---------------------------------------------------------------------
 
 
-def test_public_masks_a_mobile_contact_only() -> None:
+def test_public_and_party_mask_a_mobile_contact_only() -> None:
     data = {"contact": {"phone": "13812345678", "place": "办公室"}, "persons": []}
-    assert TYPE.project(data, "public", dt.date(2026, 11, 9), SiteConfig())["contact"]["phone"] == "138****5678"
+    for audience in ("public", "party"):
+        assert (
+            project_data(TYPE, data, audience, dt.date(2026, 11, 9), SiteConfig())["contact"]["phone"] == "138****5678"
+        )
     assert data["contact"]["phone"] == "13812345678"
-    for audience in ("party", "committee"):
-        assert TYPE.project(data, audience, dt.date(2026, 11, 9), SiteConfig())["contact"]["phone"] == "13812345678"
+    assert (
+        project_data(TYPE, data, "committee", dt.date(2026, 11, 9), SiteConfig())["contact"]["phone"] == "13812345678"
+    )
     landline = {"contact": {"phone": "0746-1234567"}}
-    assert TYPE.project(landline, "public", dt.date(2026, 11, 9), SiteConfig())["contact"]["phone"] == "0746-1234567"
+    assert (
+        project_data(TYPE, landline, "public", dt.date(2026, 11, 9), SiteConfig())["contact"]["phone"] == "0746-1234567"
+    )
 
 
 def all_text(root: Path) -> str:
     return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in sorted(root.rglob("*")) if p.is_file())
 
 
-def test_each_audience_sees_the_notice_and_only_public_is_masked(site) -> None:
+def test_each_audience_sees_the_notice_and_only_the_committee_sees_a_mobile_whole(site) -> None:
     text = record(contact='{phone: "13812345678", place: 社区党委办公室}')
     project = site({PATH: text})
     result = run(project, "build", "--audience", "all", "--as-of", "2026-11-10", "--no-pdf")
     assert result.exit_code == 0, result.output
     out = project / "output"
-    public = all_text(out / "public")
-    assert "13812345678" not in public and "138****5678" in public
-    for audience in ("party", "committee"):
-        assert "13812345678" in all_text(out / audience)
+    for audience in ("public", "party"):
+        text = all_text(out / audience)
+        assert "13812345678" not in text and "138****5678" in text
+    assert "13812345678" in all_text(out / "committee")
     page = (out / "public/r/dangwu/fazhan.html").read_text(encoding="utf-8")
     for shown in (
         "王五",

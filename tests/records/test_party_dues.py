@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.config import SiteConfig
+from site_builder.project import project_data
 from site_builder.records.party_dues import TYPE
 from tests.conftest import run
 
@@ -195,11 +196,13 @@ def typed() -> dict:
 
 
 def test_public_projection_keeps_branch_totals_only() -> None:
-    out = TYPE.project(typed(), "public", dt.date(2026, 11, 26), SiteConfig())
+    out = project_data(TYPE, typed(), "public", dt.date(2026, 11, 26), SiteConfig())
     assert "members" not in out
     assert out["totals"] == {"members": 2, "amount": Decimal("745.82"), "months": [7, 8, 9]}
     for audience in ("party", "committee"):
-        assert TYPE.project(typed(), audience, dt.date(2026, 11, 26), SiteConfig())["members"] == typed()["members"]
+        assert (
+            project_data(TYPE, typed(), audience, dt.date(2026, 11, 26), SiteConfig())["members"] == typed()["members"]
+        )
 
 
 def all_text(root: Path) -> str:

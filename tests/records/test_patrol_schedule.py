@@ -215,15 +215,24 @@ def test_the_full_table_and_csv_list_every_shift_in_order(site) -> None:
     assert len(csv) == 1 + 58
 
 
-def test_a_mobile_duty_phone_is_masked_in_every_public_file_and_full_for_the_party(site) -> None:
+def test_a_mobile_duty_phone_is_masked_in_every_public_and_party_file_and_full_for_the_committee(site) -> None:
     project = site({"xunluo/2026-11.yaml": schedule(extra='duty_phone: "13800005678"\n')})
     build(project)
     full = b"13800005678"
-    public = files_under(project / "output" / "public")
-    party = files_under(project / "output" / "party")
-    assert [name for name, data in public.items() if full in data] == []
-    assert b"138****5678" in public["r/xunluo/2026-11.html"] and b"138****5678" in public["data/xunluo/2026-11.json"]
-    assert full in party["r/xunluo/2026-11.html"] and full in party["data/xunluo/2026-11.json"]
+    for audience in ("public", "party"):
+        files = files_under(project / "output" / audience)
+        assert [name for name, data in files.items() if full in data] == []
+        assert b"138****5678" in files["r/xunluo/2026-11.html"] and b"138****5678" in files["data/xunluo/2026-11.json"]
+    committee = files_under(project / "output" / "committee")
+    assert full in committee["r/xunluo/2026-11.html"] and full in committee["data/xunluo/2026-11.json"]
+
+
+def test_a_duty_phone_listed_in_public_phones_is_shown_whole(site) -> None:
+    project = site({"xunluo/2026-11.yaml": schedule(extra='duty_phone: "13800005678"\n')})
+    config = project / "content/site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + 'public_phones: ["138-0000-5678"]\n', encoding="utf-8")
+    build(project)
+    assert "13800005678" in (project / "output/public/r/xunluo/2026-11.html").read_text(encoding="utf-8")
 
 
 def test_a_landline_duty_phone_stays_public(site) -> None:

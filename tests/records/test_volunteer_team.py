@@ -267,18 +267,19 @@ def files_under(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_mobile_numbers_are_masked_in_every_public_file_and_full_for_the_party(site) -> None:
+def test_mobile_numbers_are_masked_in_every_public_and_party_file_and_full_for_the_committee(site) -> None:
     project = site({"duiwu/team.yaml": team()})
     result = run(project, "build", "--audience", "all", "--as-of", "2026-11-26", "--no-pdf")
     assert result.exit_code == 0, result.output
     full, masked = b"13800001003", b"138****1003"
-    public = files_under(project / "output" / "public")
-    party = files_under(project / "output" / "party")
-    assert [name for name, data in public.items() if full in data] == []
-    assert masked in public["r/duiwu/team.html"] and masked in public["data/duiwu/team.csv"]
-    assert masked in public["data/duiwu/team.json"]
-    assert full in party["r/duiwu/team.html"] and full in party["data/duiwu/team.csv"]
-    assert full in party["data/duiwu/team.json"]
+    for audience in ("public", "party"):
+        files = files_under(project / "output" / audience)
+        assert [name for name, data in files.items() if full in data] == []
+        assert masked in files["r/duiwu/team.html"] and masked in files["data/duiwu/team.csv"]
+        assert masked in files["data/duiwu/team.json"]
+    committee = files_under(project / "output" / "committee")
+    assert full in committee["r/duiwu/team.html"] and full in committee["data/duiwu/team.csv"]
+    assert full in committee["data/duiwu/team.json"]
 
 
 def test_the_page_shows_members_activities_and_monthly_hours(site) -> None:
@@ -306,6 +307,7 @@ def test_a_changed_phone_reaches_the_public_history_only_masked(site) -> None:
     party = files_under(project / "output" / "party")
     for full in (b"13800001003", b"13800009999"):
         assert [name for name, data in public.items() if full in data] == []
+        assert [name for name, data in party.items() if full in data] == []
     page = public["r/duiwu/team.html"].decode("utf-8")
     assert "队员更换手机号" in page and "138****9999" in page
-    assert b"13800009999" in party["r/duiwu/team.html"]
+    assert b"13800009999" in (project / "output/committee/r/duiwu/team.html").read_bytes()
