@@ -26,6 +26,12 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The policy docs/deploy.md tells a server to send; the test server sends it, so any page or search that
+# needs more (an inline script or style, eval, WebAssembly, another origin) shows up as a console error.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
@@ -39,6 +45,10 @@ def chromium_path() -> str:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def end_headers(self) -> None:
+        self.send_header("Content-Security-Policy", CSP)
+        super().end_headers()
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
         pass
 
@@ -84,12 +94,17 @@ def phone(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
+@functools.cache
+def _axe_source() -> str:
+    return AXE.read_text(encoding="utf-8") + "\n;undefined"
+
+
 def axe_violations(page: Page) -> list[str]:
     """axe-core's violations on the loaded page, one line each (rule, impact, first targets)."""
     if not AXE.is_file():
         pytest.fail("找不到 axe-core：请运行 bash setup.sh test（npm ci --prefix tests/browser）", pytrace=False)
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
+        page.evaluate(_axe_source())  # evaluated by the driver, so the page's CSP still forbids inline scripts
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     lines = []
     for violation in result["violations"]:
@@ -101,3 +116,14 @@ def axe_violations(page: Page) -> list[str]:
 def horizontal_overflow(page: Page) -> int:
     """How many CSS pixels the page is wider than the viewport (0 when nothing scrolls sideways)."""
     return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+
+SMALLEST_CHART_TEXT = """
+() => Math.min(Infinity, ...Array.from(document.querySelectorAll("svg.chart text"), (t) =>
+  parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a))
+"""
+
+
+def smallest_chart_text(page: Page) -> float:
+    """The smallest chart label on the page in CSS pixels as drawn (infinity when there is no chart)."""
+    return float(page.evaluate(SMALLEST_CHART_TEXT))

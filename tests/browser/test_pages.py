@@ -1,4 +1,5 @@
-"""Every page of every audience in a real browser at 390 px: no sideways scroll, no axe violation, no console error."""
+"""Every page of every audience in a real browser at 390 px: no sideways scroll, no axe violation, no console
+error, chart labels of at least 12 px."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 from playwright.sync_api import Page
 
 from site_builder.records import AUDIENCES
-from tests.browser.conftest import axe_violations, horizontal_overflow
+from tests.browser.conftest import CSP, axe_violations, horizontal_overflow, smallest_chart_text
+from tests.conftest import REPO
 
 
 def pages_of(output: Path, audience: str) -> list[str]:
@@ -27,6 +29,13 @@ def test_every_page_fits_a_phone_and_passes_axe(audience: str, example_site: Pat
         wider = horizontal_overflow(phone)
         if wider > 0:
             failures.append(f"{path}: {wider} px wider than a 390 px phone")
+        smallest = smallest_chart_text(phone)
+        if smallest < 12:
+            failures.append(f"{path}: chart text {smallest:.1f} px (under 12 px)")
         failures += [f"{path}: axe {line}" for line in axe_violations(phone)]
         failures += [f"{path}: {line}" for line in phone.problems]  # type: ignore[attr-defined]
     assert failures == [], "\n".join(failures)
+
+
+def test_the_deploy_guide_gives_the_policy_the_pages_are_tested_under() -> None:
+    assert f"Content-Security-Policy: {CSP}" in (REPO / "docs/deploy.md").read_text(encoding="utf-8")
