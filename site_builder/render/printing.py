@@ -61,7 +61,7 @@ WIDE_COLUMNS = 7  # a table of this many columns prints on landscape pages
 TITLE_CHARS = {False: 19.5, True: 30.0}
 # Where a 公文 title may break: before these words, or after these ones (never inside a word such as 发展对象).
 BREAK_BEFORE = re.compile(
-    r"(?=关于|第[一二三四五六七八九十\d]|\d{4}年|收支明细|(?<!关于)的|公示|通知|情况|名单|名册|安排|意见)"
+    r"(?=关于|第[一二三四五六七八九十\d]|\d{4}年|收支明细|(?<!关于)的|公示|通知|情况|名单|名册|安排|意见|《|征集|走访|城市居民)"
 )
 BREAK_AFTER = re.compile(r"委员会|党支部|党委|社区|小组|办事处")
 
@@ -72,22 +72,36 @@ def _width(text: str) -> float:
 
 
 def title_lines(title: str, wide: bool = False) -> list[str]:
-    """A title cut into balanced lines, only between words; one line when it fits."""
+    """A title cut into balanced lines, only between words; one line when it fits, as is when no cut fits."""
     limit = TITLE_CHARS[wide]
-    lines = max(1, math.ceil(_width(title) / limit))
-    if lines == 1:
+    fewest = max(1, math.ceil(_width(title) / limit))
+    if fewest == 1:
         return [title]
-    points = sorted({m.start() for m in BREAK_BEFORE.finditer(title)} | {m.end() for m in BREAK_AFTER.finditer(title)})
-    points = [p for p in points if 0 < p < len(title)]
+    points = {m.start() for m in BREAK_BEFORE.finditer(title)} | {m.end() for m in BREAK_AFTER.finditer(title)}
+    points = {p for p in points if 0 < p < len(title)}
+    for count in range(fewest, fewest + 3):
+        lines = _balanced_cut(title, sorted(points), count, limit)
+        if lines:
+            return lines
+    return [title]  # no word boundary gives lines that fit: let the renderer wrap it
+
+
+def _balanced_cut(title: str, points: list[int], count: int, limit: float) -> list[str] | None:
+    """count lines cut at points, each within limit, each cut nearest an even share of what is left."""
     out, start = [], 0
-    for line in range(1, lines):
-        target = start + (len(title) - start) / (lines - line + 1)
-        fitting = [p for p in points if p > start and _width(title[start:p]) <= limit]
-        cut = min(fitting, key=lambda p: abs(p - target)) if fitting else round(target)
+    for line in range(1, count):
+        left = count - line  # lines still to fill after this one
+        target = start + (len(title) - start) / (left + 1)
+        fitting = [
+            p for p in points if p > start and _width(title[start:p]) <= limit and _width(title[p:]) <= limit * left
+        ]
+        if not fitting:
+            return None
+        cut = min(fitting, key=lambda p: abs(p - target))
         out.append(title[start:cut])
         start = cut
     out.append(title[start:])
-    return out
+    return out if _width(out[-1]) <= limit else None
 
 
 def _item(ctx: SiteContext, view: View) -> dict[str, Any]:

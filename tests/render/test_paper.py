@@ -168,3 +168,17 @@ def test_a_character_no_font_has_is_an_error_naming_record_field_and_character(s
     assert result.exit_code != 0
     assert "党务/发展对象.yaml: persons[3].name: 字“\U0002a6d6”（U+2A6D6）" in result.output
     assert not (project / "output/public").exists()
+
+
+def test_titles_break_only_between_words_into_balanced_lines() -> None:
+    from site_builder.render.printing import TITLE_CHARS, title_lines
+
+    assert title_lines("第一网格公示牌") == ["第一网格公示牌"]
+    assert title_lines("中共凤凰社区第一网格支部委员会关于发展对象的公示") == [
+        "中共凤凰社区第一网格支部委员会",
+        "关于发展对象的公示",
+    ]
+    long = "关于开展2026年度流动党员信息核查和《流动党员活动证》查验工作的通知"
+    lines = title_lines(long)
+    assert "".join(lines) == long and len(lines) == 2 and lines[1].startswith("《")
+    assert all(len(line) <= TITLE_CHARS[False] + 2 for line in lines)
