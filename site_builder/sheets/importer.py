@@ -21,15 +21,16 @@ from typing import Any
 from ..errors import SanwuError
 from ..records import TYPES, RecordType
 from ..records.base import COMMON
-from ..schema import Bad, F, Int, Kind, ListOf, Money, Number, Obj, parse_date
+from ..schema import Bad, F, Int, Kind, ListOf, Money, Number, Obj, Text, parse_date
 from .cells import read_cell
-from .layouts import LAYOUTS, HeaderIndex, Table, header_index, normalize_header
+from .layouts import DAY_PART, LAYOUTS, MONTH_PART, HeaderIndex, Table, header_index, normalize_header
 from .read import Cell, Grid, SheetError, column_letter, read_file
 from .yamlout import record_yaml
 
 HEADER_SCAN = 30  # the header row is among the first rows, below titles and 单位 lines
 TOTAL = re.compile(r"(本月|本期|本季|本年|全年)?(合计|总计|小计|累计)(金额)?")
 SIGNATURE = re.compile(r"(制表|填表|编制|审核|审批|负责人|经办|记账|出纳|会计|复核|填报|单位负责人|监督)")
+YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 UNIT_LINE = re.compile(r"^(单位|编制单位|填报单位|金额单位|所属单位)|单位[:：]")
 
 
@@ -83,10 +84,17 @@ class Columns:
     headers: dict[int, str]  # column -> header text as written (every non-empty header)
     balance: int | None  # ledgers: the 余额 column
     title: str  # the merged title row above the header, if any
+    year: int | None = None  # 2026年 above a header whose dates are split into 月 and 日
+    last_month: str = ""
 
     @property
     def table(self) -> Table:
         return self.index.table
+
+    @property
+    def split_date(self) -> bool:
+        """Dates written in a 月 and a 日 column."""
+        return self.column_of(MONTH_PART) is not None and self.column_of(DAY_PART) is not None
 
     def column_of(self, name: str) -> int | None:
         return next((c for c, n in self.fields.items() if n == name), None)
@@ -133,7 +141,8 @@ def find_columns(grid: Grid, index: HeaderIndex) -> Columns | None:
                 if balance is None and normalize_header(cell.text) in balance_words:
                     balance = cell.col
     title = next((t for row in grid.rows[:at] if (t := title_of(row))), "")
-    return Columns(grid, index, at + len(rows), fields, headers, balance, title)
+    years = [int(m.group(1)) for row in grid.rows[: at + len(rows)] for c in row if (m := YEAR.search(c.text))]
+    return Columns(grid, index, at + len(rows), fields, headers, balance, title, years[0] if years else None)
 
 
 def title_of(row: list[Cell]) -> str:
@@ -247,13 +256,27 @@ def read_table(rtype: RecordType, columns: Columns, result: Result, given: dict[
     if unused:
         result.notes.append(f"{grid.name}: 未使用的列：{'、'.join(unused)}")
     specs = item_fields(rtype, table)
-    missing = [n for n in table.headers if n in specs and specs[n].required and columns.column_of(n) is None]
+    split_date = columns.split_date
+    if split_date and columns.year is None and "period" in given:
+        columns.year = int(str(given["period"])[:4])
+    missing = [
+        n
+        for n in table.headers
+        if n in specs and specs[n].required and columns.column_of(n) is None and not (n == "date" and split_date)
+    ]
     for name in missing:
         words = "、".join(table.headers[name][:4])
         result.error(
             grid.where(f"A{columns.header_row}"), table.headers[name][0], f"表头里没有这一列（可用的列名：{words}）"
         )
     if missing:
+        return
+    if split_date and columns.year is None:
+        result.error(
+            grid.where(f"{column_letter(columns.column_of(MONTH_PART) or 1)}{columns.header_row}"),
+            "日期",
+            "日期分成了“月”“日”两列，但表头上方没有年份（如 2026年）；请用 --set period=2026-11 给出",
+        )
         return
     kinds = {col: item_kind(rtype, table, name) for col, name in columns.fields.items()}
     summable = {columns.fields[c] for c, k in kinds.items() if isinstance(k, (Money, Int, Number))}
@@ -294,7 +317,7 @@ def read_row(
     failed = set()
     for col, name in columns.fields.items():
         cell = by_col.get(col)
-        if cell is None or cell.empty:
+        if cell is None or cell.empty or name in (MONTH_PART, DAY_PART):
             continue
         try:
             value = read_cell(cell, kinds[col], columns.headers[col])
@@ -310,12 +333,31 @@ def read_row(
     if not item and not failed:
         return None
     row = next(iter(by_col.values())).row
+    if columns.split_date and columns.year is not None and "date" not in item:
+        try:
+            item["date"] = split_date(columns, by_col)
+        except Bad as exc:
+            where = columns.column_of(DAY_PART) or 1
+            result.error(columns.grid.where(f"{column_letter(where)}{row}"), "日期", exc.zh)
+            failed.add("date")
     for name, spec in specs.items():
         at = columns.column_of(name)
         if spec.required and name not in item and name not in failed and at is not None:
             result.error(columns.grid.where(f"{column_letter(at)}{row}"), columns.headers[at], "这一格不能为空")
     order = list(dict.fromkeys(n.split(".")[0] for n in columns.table.headers))
     return {name: item[name] for name in order if name in item}
+
+
+def split_date(columns: Columns, by_col: dict[int, Cell]) -> str:
+    """月 | 日 columns under a 2026年 heading; a blank 月 continues the month of the rows above."""
+    parts = []
+    for name in (MONTH_PART, DAY_PART):
+        cell = by_col.get(columns.column_of(name) or 0)
+        text = read_cell(cell, Text(), name[-1]) if cell is not None and not cell.empty else ""
+        parts.append(re.sub(r"[月日号]$", "", text))
+    month = parts[0] or columns.last_month
+    columns.last_month = month
+    return parse_date(f"{columns.year}-{month}-{parts[1]}").isoformat()
 
 
 def check_total(

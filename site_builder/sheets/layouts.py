@@ -187,6 +187,7 @@ LAYOUTS: dict[str, tuple[Table, ...]] = {
     ),
 }
 
+MONTH_PART, DAY_PART = "date.月", "date.日"  # a date written in two columns
 _NOISE = re.compile(r"[\s\u3000*＊:：]|[（(][^）)]*[）)]")
 
 
@@ -218,6 +219,8 @@ def header_index(table: Table, labels: list[tuple[str, str]]) -> HeaderIndex:
             index.words.setdefault(normalize_header(label), key)
         else:
             index.ignored.add(normalize_header(label))
+    if "date" in table.headers:  # 现金日记账: the year above, 月 and 日 in two columns
+        index.words.update({"月": MONTH_PART, "日": DAY_PART})
     index.ignored.update(normalize_header(w) for w in table.ignored + ("序号", "行号"))
     if table.ledger:
         index.ignored.update(normalize_header(w) for w in table.ledger.balance_headers)

@@ -166,19 +166,8 @@ def test_low_income_list_with_header_variants(project: Path, tmp_path: Path) -> 
         },
     )
     out = project / "content" / "低保.yaml"
-    result = run(
-        project,
-        "import",
-        str(book),
-        "--type",
-        "low-income-review",
-        "--out",
-        str(out),
-        "--set",
-        "period=2026-Q4",
-        "--set",
-        "decided_by=某某街道办事处",
-    )
+    sets = ["--set", "period=2026-Q4", "--set", "decided_by=某某街道办事处"]
+    result = run(project, "import", str(book), "--type", "low-income-review", "--out", str(out), *sets)
     assert result.exit_code == 0, result.output
     record = read_record(project, "低保.yaml")
     assert record["households"][0] == {
@@ -194,22 +183,8 @@ def test_low_income_list_with_header_variants(project: Path, tmp_path: Path) -> 
     checked = pipeline.check(project)
     errors = [(p.field, p.zh) for p in checked.problems.sorted() if p.severity == "error"]
     assert errors == [("notice_period", "必填字段不能为空")]  # the one thing the sheet did not say
-    again = run(
-        project,
-        "import",
-        str(book),
-        "--type",
-        "low-income-review",
-        "--out",
-        str(out),
-        "--force",
-        "--set",
-        "period=2026-Q4",
-        "--set",
-        "decided_by=某某街道办事处",
-        "--set",
-        "notice_period=2026-11-10~2026-11-16",
-    )
+    sets += ["--set", "notice_period=2026-11-10~2026-11-16", "--force"]
+    again = run(project, "import", str(book), "--type", "low-income-review", "--out", str(out), *sets)
     assert again.exit_code == 0, again.output
     assert [p.format() for p in pipeline.check(project).problems.sorted() if p.severity == "error"] == []
 
@@ -333,3 +308,30 @@ def test_every_layout_field_and_word_belongs_to_its_type() -> None:
                 assert not inner or inner in item.fields[outer].kind.fields, (type_name, name)
             words = [normalize_header(w) for ws in table.headers.values() for w in ws]
             assert len(words) == len(set(words)), f"{type_name}.{table.field}: one header word maps to two fields"
+
+
+def test_cash_journal_with_year_above_month_and_day_columns(project: Path, tmp_path: Path) -> None:
+    """现金日记账: 2026年 over 月 | 日, 借方/贷方, a blank 月 continuing the month above, 承前页."""
+    rows = [
+        ["现金日记账"],
+        ["2026年", None, "凭证字号", "摘要", "借方", "贷方", "余额"],
+        ["月", "日", None, None, None, None, None],
+        [None, None, None, "承前页", None, None, 500],
+        [11, 3, "现付1", "购买办公用品", None, 120, 380],
+        [None, "18日", "现收1", "收到拨款", 1000, None, 1380],
+        ["12", 31, "现付2", "跨月的笔误", None, 80, 1300],
+    ]
+    book = workbook(tmp_path / "日记账.xlsx", {"现金": rows}, merges=("A2:B2",))
+    out = project / "content" / "现金.yaml"
+    result = run(project, "import", str(book), "--type", "finance-ledger", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    record = read_record(project, "现金.yaml")
+    assert [str(e["date"]) for e in record["entries"]] == ["2026-11-03", "2026-11-18", "2026-12-31"]
+    assert [e.get("income") or -e["expense"] for e in record["entries"]] == [-120, 1000, -80]
+    assert record["opening_balance"] == 500 and record["closing_balance"] == 1300
+    assert "period" not in record or record["period"] is None  # two months: the person says which
+
+    rows[4][1] = 31  # 11月31日
+    bad = workbook(tmp_path / "坏.xlsx", {"现金": rows})
+    failed = run(project, "import", str(bad), "--type", "finance-ledger", "--out", str(out), "--force")
+    assert "坏.xlsx: 现金!B5: 错误: 日期: 日期 2026-11-31 不存在（2026年11月只有 30 天）" in failed.output
