@@ -38,16 +38,23 @@ def record_json(view: View) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def cell(value: Any, kind: str) -> str:
-    """A CSV cell: plain numbers so Excel can add them up; text that Excel would run or mangle, made inert."""
+def cell_text(value: Any, kind: str) -> str:
+    """How a table value reads in a cell (CSV and .xlsx): names joined by 、, money to the fen, ISO dates."""
     if value is None:
         return ""
     if kind == "names" and isinstance(value, list):
         return "、".join(value)
     if isinstance(value, Decimal):
         return f"{value:.2f}" if kind == "money" else str(value)
-    text = str(to_plain(value))
-    if kind in ("money", "number", "date"):
+    return str(to_plain(value))
+
+
+def cell(value: Any, kind: str) -> str:
+    """A CSV cell: plain numbers so Excel can add them up; text that Excel would run or mangle, made inert."""
+    text = cell_text(value, kind)
+    if value is None or isinstance(value, Decimal) or kind in ("money", "number", "date"):
+        return text
+    if kind == "names" and isinstance(value, list):
         return text
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text  # never a formula (CSV injection)
@@ -58,8 +65,8 @@ def cell(value: Any, kind: str) -> str:
 
 def table_rows(view: View) -> list[dict[str, Any]]:
     """The rows of the record's main table as this audience sees them (CSV and .xlsx alike)."""
-    rows: list[dict[str, Any]] = view.extra.get("rows") or view.data.get(view.rtype.table or "", [])
-    return rows
+    rows = view.extra.get("rows") or view.data.get(view.rtype.table or "", [])
+    return rows if isinstance(rows, list) else []  # a list this audience gets only as its count
 
 
 def record_csv(view: View) -> bytes:

@@ -177,7 +177,7 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
         url = f"{ctx.site.base_url}{page.path}" if ctx.site.base_url else page.path
         qr = pdf.qr_svg(url) if ctx.site.base_url else ""
         html = render_template(env, "pdf/page.html", path, ctx, page=page, content=content, qr=qr, page_url=url)
-        jobs[path] = pdf.PdfJob(html, base, page.title, author, ctx.as_of)
+        jobs[path] = pdf.PdfJob(html, base, page.title, author, page.date or ctx.as_of)
     if not jobs:
         return {}
     (project / CACHE).mkdir(parents=True, exist_ok=True)
