@@ -6,7 +6,6 @@
   var list = document.getElementById("search-results");
   var status = document.getElementById("search-status");
   var input = document.getElementById("q");
-  var form = input.form;
   var indexUrl = new URL(list.getAttribute("data-index"), window.location.href);
   var siteRoot = new URL("../", indexUrl);
   var index = null;
@@ -116,12 +115,15 @@
   }).catch(function () {
     say("无法载入搜索索引，暂时不能搜索。请按栏目浏览。");
   });
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
+  function submit() {
     if (!index) { return; }
     var url = new URL(window.location.href);
     url.searchParams.set("q", input.value);
     window.history.replaceState(null, "", url);
     search(input.value);
+  }
+  document.getElementById("search-go").addEventListener("click", submit);
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { event.preventDefault(); submit(); }
   });
 })();
