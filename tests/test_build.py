@@ -333,6 +333,7 @@ def test_search_index_per_audience(site) -> None:
     public = search_index_text(project / "output/public")
     party = search_index_text(project / "output/party")
     assert "关于冬季消防安全的通知" in public and "党建经费2026年11月收支明细公示" in public
+    assert "购买党员学习资料" in public and "31,640.00" not in public  # the words of a ledger, not its figures
     assert "党内通报庚辛壬" not in public and "党内通报庚辛壬" in party
     assert "丁戊己" not in party
     assert (project / "output/public/search.html").exists()

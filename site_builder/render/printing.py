@@ -6,11 +6,12 @@ so a rebuild re-renders only what changed (render/pdf.py caches by content).
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import math
-import os
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,11 @@ import jinja2
 
 from ..errors import SanwuError
 from ..project import View
-from . import pdf
+from . import fingerprint, pdf
 from .html import SiteContext, render_template
 
 CACHE = ".sanwu-cache/pdf"
+AS_OF_STATE = ("notice_state", "scheduled")  # a view's state on the build date, which PDFs never show
 
 
 def record_pdf_path(view: View) -> str:
@@ -117,6 +119,10 @@ def _item(ctx: SiteContext, view: View) -> dict[str, Any]:
     }
 
 
+def _bundle(ctx: SiteContext, title: str, views: list[View]) -> dict[str, Any]:
+    return {"title": title, "items": [_item(ctx, v) for v in views]}
+
+
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
     """Every text in a record's data with its field path (members[3].name)."""
     if isinstance(value, str):
@@ -144,7 +150,7 @@ def check_glyphs(views: list[View], fonts: pdf.FontChoice) -> None:
 
 
 def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dict[str, bytes]:
-    """Every PDF of one audience's build (cached, rendered in parallel)."""
+    """Every PDF of one audience's build (cached by their inputs, misses rendered in parallel)."""
     try:
         fonts = pdf.choose_fonts()
     except pdf.PdfError as exc:
@@ -152,23 +158,40 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
     check_glyphs([v for v in ctx.views if printable(v)], fonts)
     author = ctx.site.org or ctx.site.community
     base = project / "content"
-    jobs: dict[str, pdf.PdfJob] = {}
+    basis = fingerprint.digest(fingerprint.sources(project), ctx.site, ctx.audience)
+    jobs: dict[str, pdf.PdfJob | pdf.PlannedPdf] = {}
+    inputs: dict[str, str] = {}
     by_month: dict[str, list[View]] = defaultdict(list)
+
+    def planned(
+        path: str, template: str, title: str, created: dt.date, key: str, context: Callable[[], dict[str, Any]]
+    ) -> pdf.PlannedPdf:
+        # The HTML is rendered only on a cache miss: the key is made of what the HTML is made from.
+        def make() -> pdf.PdfJob:
+            return pdf.PdfJob(
+                render_template(env, template, path, ctx, paper=True, **context()), base, title, author, created
+            )
+
+        return pdf.PlannedPdf(fingerprint.digest(basis, path, title, author, created, key), base, make)
+
     for view in ctx.views:
         if not printable(view):
             continue
-        html = render_template(env, "pdf/record.html", record_pdf_path(view), ctx, paper=True, **_item(ctx, view))
+        path = record_pdf_path(view)
+        state = fingerprint.view_state(view, without=AS_OF_STATE)
+        inputs[view.id] = fingerprint.digest(state, _revision(ctx, view), _page_url(ctx, view))
         created = view.published_on or ctx.as_of
-        jobs[record_pdf_path(view)] = pdf.PdfJob(html, base, view.title, author, created)
+        context = functools.partial(_item, ctx, view)
+        jobs[path] = planned(path, "pdf/record.html", view.title, created, inputs[view.id], context)
         if not view.draft and view.published_on:
             by_month[view.published_on.strftime("%Y-%m")].append(view)
     for month, views in sorted(by_month.items()):
         views.sort(key=lambda v: (v.published_on, v.id))
         title = f"{ctx.site.community}{int(month[:4])}年{int(month[5:])}月公开事项汇编"
         path = f"pdf/bundle/{month}.pdf"
-        items = [_item(ctx, v) for v in views]
-        html = render_template(env, "pdf/bundle.html", path, ctx, paper=True, title=title, items=items)
-        jobs[path] = pdf.PdfJob(html, base, title, author, max(v.published_on for v in views if v.published_on))
+        created = max(v.published_on for v in views if v.published_on)
+        context = functools.partial(_bundle, ctx, title, views)
+        jobs[path] = planned(path, "pdf/bundle.html", title, created, "".join(inputs[v.id] for v in views), context)
     for page in ctx.extra_pages:
         if not page.printable:
             continue
@@ -181,8 +204,16 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
     if not jobs:
         return {}
     (project / CACHE).mkdir(parents=True, exist_ok=True)
-    rendered = pdf.render_cached(list(jobs.values()), project / CACHE, processes=os.cpu_count())
+    rendered = pdf.render_cached(list(jobs.values()), project / CACHE)
     return dict(zip(jobs, rendered))
+
+
+def renderer_identity() -> str:
+    """What besides the documents decides the PDF bytes (WeasyPrint, libraries, fonts); empty without fonts."""
+    try:
+        return pdf.renderer_identity()
+    except pdf.PdfError:
+        return ""
 
 
 def main_content(page_html: str) -> str:
