@@ -30,6 +30,7 @@ BLOCKS = frozenset(
     "header hr li main nav ol p pre section table tbody td tfoot th thead tr ul text title desc".split()
 )
 SKIP = frozenset({"script", "style", "template"})
+IGNORE_MARK = "data-pagefind-ignore"  # cells not worth finding (amounts, dates, vouchers)
 SPACES = re.compile(r"\s+")
 
 
@@ -66,7 +67,7 @@ class _BodyText(HTMLParser):
             self.nesting += 1
         if tag in BLOCKS:
             self.parts.append(" ")
-        if tag in SKIP:
+        if tag in SKIP or self.skipping or any(name == IGNORE_MARK for name, _ in attrs):
             self.skipping += 1
 
     def handle_endtag(self, tag: str) -> None:
@@ -74,7 +75,7 @@ class _BodyText(HTMLParser):
             return
         if tag == self.body:
             self.nesting -= 1
-        if tag in SKIP and self.skipping:
+        if self.skipping:
             self.skipping -= 1
         if tag in BLOCKS:
             self.parts.append(" ")
