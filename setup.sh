@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 mode="${1:-build}"
 
 debs=(fonts-noto-cjk libharfbuzz-subset0)
-[ "$mode" = test ] && debs+=(poppler-utils zbar-tools git nginx apache2-utils)  # nginx: the deploy guide's config is tested
+# the browser suite (tests/browser): Debian's chromium driven by Playwright, axe-core from npm; nginx: the deploy guide's config
+[ "$mode" = test ] && debs+=(poppler-utils zbar-tools git chromium nodejs npm nginx apache2-utils)
 python3 -c 'import ensurepip' 2>/dev/null || debs+=(python3-venv)
 missing=()
 for pkg in "${debs[@]}"; do
@@ -20,6 +21,10 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+
+if [ "$mode" = test ] && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+  npm ci --prefix tests/browser --no-audit --no-fund --silent
+fi
 
 case "$mode" in
   build) .venv/bin/sanwu build --audience all ;;

@@ -24,9 +24,9 @@ from .records import AUDIENCES, TYPES
 from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, record_xlsx, robots, sitemap
 from .render.feeds import atom_feed
-from .render.html import Page, SiteContext, make_env, plan_pages, render_page, render_template
+from .render.html import Page, SiteContext, make_env, plan_pages, render_page, render_template, web_stylesheet
 from .render.parallel import Item, render_all
-from .render.search import index_site
+from .render.search import search_index
 from .timing import dump as dump_timings
 from .timing import stage
 from .write import clean_debris, committing, staged, write_files
@@ -215,6 +215,7 @@ def build(
                     written = render_all(root, render_items(env, ctx))
                 files = render_extras(project, checked, ctx, written)
                 files["404.html"] = render_template(env, "404.html", "404.html", ctx).encode("utf-8")
+                files["static/site.css"] = web_stylesheet(env)
                 done += 1
                 if pdf:
                     report(f"{label}：PDF", done, steps)
@@ -225,7 +226,9 @@ def build(
                 with stage("write"):
                     write_files(root, files)
                 with stage("search"):
-                    index_site(root)
+                    record_pages = {ctx.page_of(v): root / ctx.page_of(v) for v in ctx.views}
+                    pages = {path: file.read_bytes() for path, file in record_pages.items() if file.is_file()}
+                    write_files(root, search_index(ctx, pages))
                 done += 1
                 built.outputs[audience] = len(written) + len(files)
             report("切换到新版本", done, steps)

@@ -42,7 +42,7 @@ def payloads() -> list[str]:
     return [line for line in lines if line.strip()]
 
 
-OUR_SCRIPTS = {"pagefind/pagefind-ui.js", "static/search.js"}  # search.html only
+OUR_SCRIPTS = {"static/search.js"}  # search.html only
 
 
 class Inspector(HTMLParser):

@@ -68,9 +68,9 @@ class FinanceLedger(RecordType):
     table = "entries"
     columns = [
         Column("date", "日期", "date"),
-        Column("voucher", "凭证号"),
+        Column("voucher", "凭证号", "id"),
         Column("summary", "摘要"),
-        Column("category", "类别"),
+        Column("category", "类别", "code"),
         Column("income", "收入（元）", "money"),
         Column("expense", "支出（元）", "money"),
         Column("balance", "余额（元）", "money"),

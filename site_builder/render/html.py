@@ -23,6 +23,7 @@ from ..schema import parse_period_text
 from .markdown import render_markdown
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "static"
 CHANGES_PER_PAGE = 100  # one page of 10,000 records' history would be megabytes on a phone
 BUILD_LABEL = {"public": "", "party": "党内版", "committee": "委员版"}
 
@@ -67,8 +68,19 @@ def make_env(project: Path) -> jinja2.Environment:
         markdown=lambda text: Markup(render_markdown(text or "")),
         period_label=lambda key: parse_period_text(key).label if key else "其他",
     )
-    env.globals.update(AREAS=AREAS, AUDIENCE_LABEL=AUDIENCE_LABEL)
+    env.globals.update(AREAS=AREAS, AUDIENCE_LABEL=AUDIENCE_LABEL, template_css=lambda: Markup(template_css(env)))
     return env
+
+
+def template_css(env: jinja2.Environment) -> str:
+    """The stylesheets that live beside the templates (types/*.css, books/*.css), in name order."""
+    assert env.loader is not None
+    return "".join(env.loader.get_source(env, name)[0] for name in env.list_templates(extensions=["css"]))
+
+
+def web_stylesheet(env: jinja2.Environment) -> bytes:
+    """static/site.css as served: the site sheet, then the types' and books' own rules (no <style> in pages)."""
+    return ((PACKAGE_STATIC / "site.css").read_text(encoding="utf-8") + template_css(env)).encode("utf-8")
 
 
 def relative(page: str, target: str) -> str:

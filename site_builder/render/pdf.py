@@ -6,6 +6,7 @@ import base64
 import binascii
 import ctypes
 import datetime
+import functools
 import hashlib
 import json
 import logging
@@ -79,6 +80,9 @@ SLOW_SUBSET = (
     "未找到 HarfBuzz 子集化库 libharfbuzz-subset，WeasyPrint 将改用很慢的 fontTools 嵌入中文字体"
     "（每份 PDF 需数秒至数十秒）。请安装：apt-get install libharfbuzz-subset0"
 )
+
+# Archival and accessible: PDF/A-3u (fonts embedded, Unicode text) with a structure tree (tags).
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/a-3u", "pdf_tags": True}
 
 # Only these may come in as data: URIs (QR codes and charts we generate ourselves).
 DATA_URI_TYPES = frozenset({"image/svg+xml", "image/png"})
@@ -192,6 +196,46 @@ def choose_fonts() -> FontChoice:
     serif = _first_available(SERIF_FAMILIES, found) or _first_available(SANS_FAMILIES, found) or anything
     sans = _first_available(SANS_FAMILIES, found) or serif
     return FontChoice(serif=serif, sans=sans)
+
+
+@functools.cache
+def _charset(family: str) -> tuple[tuple[int, int], ...]:
+    """The code points the installed face fontconfig matches for family covers, as ranges."""
+    ranges = []
+    for part in _fc_list_match(family).split():
+        low, _, high = part.partition("-")
+        ranges.append((int(low, 16), int(high or low, 16)))
+    return tuple(ranges)
+
+
+def _fc_list_match(family: str) -> str:
+    """fontconfig's charset of the face it picks for family (fc-match, same errors as fc-list)."""
+    try:
+        done = subprocess.run(
+            ["fc-match", "--format=%{charset}", family], capture_output=True, text=True, encoding="utf-8", check=True
+        )
+    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+        raise PdfError(NO_FONTCONFIG) from exc
+    return done.stdout
+
+
+@functools.cache
+def _any_font_has(code: int) -> bool:
+    """True when some installed font draws this character (the renderer falls back to it)."""
+    return bool(_fc_list(f":charset={code:x}", "family").strip())
+
+
+def missing_glyphs(text: str, fonts: FontChoice) -> list[str]:
+    """The characters of text no installed font can draw (they would print as boxes), in order of appearance."""
+    ranges = _charset(fonts.serif) + _charset(fonts.sans)
+    missing: dict[str, None] = {}
+    for char in text:
+        code = ord(char)
+        if char.isspace() or code < 0x20 or any(low <= code <= high for low, high in ranges):
+            continue
+        if not _any_font_has(code):
+            missing[char] = None
+    return list(missing)
 
 
 def _css_string(name: str) -> str:
@@ -347,13 +391,13 @@ def _render_job(job: PdfJob, css_text: str, fonts: FontChoice) -> _Rendered:
     root = document_html.etree_element
     if not root.get("lang"):
         root.set("lang", job.lang)  # glyph shapes for Han follow the language (SC, not JP)
-    document = document_html.render(font_config=font_config, stylesheets=stylesheets)
+    document = document_html.render(font_config=font_config, stylesheets=stylesheets, **PDF_OPTIONS)
     # Metadata from the arguments only: nothing from <meta>, no <link rel=attachment>, no clock.
     day = job.created.isoformat()
     document.metadata = DocumentMetadata(
         title=job.title, authors=[job.author], created=day, modified=day, lang=job.lang
     )
-    pdf = document.write_pdf(pdf_identifier=_pdf_identifier(job, css_text))
+    pdf = document.write_pdf(pdf_identifier=_pdf_identifier(job, css_text), **PDF_OPTIONS)
     return _Rendered(pdf=pdf, deps=dict(sorted(fetcher.served.items())))
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
+import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +58,61 @@ def _page_url(ctx: SiteContext, view: View) -> str:
     return f"{ctx.site.base_url}{ctx.page_of(view)}" if ctx.site.base_url else ctx.page_of(view)
 
 
+WIDE_COLUMNS = 7  # a table of this many columns prints on landscape pages
+# Title lines on paper: 22 pt characters in the 156 mm (portrait) or 237 mm (landscape) text block.
+TITLE_CHARS = {False: 19.5, True: 30.0}
+# Where a 公文 title may break: before these words, or after these ones (never inside a word such as 发展对象).
+BREAK_BEFORE = re.compile(
+    r"(?=关于|第[一二三四五六七八九十\d]|\d{4}年|收支明细|(?<!关于)的|公示|通知|情况|名单|名册|安排|意见|《|征集|走访|城市居民)"
+)
+BREAK_AFTER = re.compile(r"委员会|党支部|党委|社区|小组|办事处")
+
+
+def _width(text: str) -> float:
+    """Printed width in em: Chinese and full-width characters 1, Latin letters and digits about half."""
+    return sum(1.0 if ord(c) > 0x2E7F else 0.55 for c in text)
+
+
+def title_lines(title: str, wide: bool = False) -> list[str]:
+    """A title cut into balanced lines, only between words; one line when it fits, as is when no cut fits."""
+    limit = TITLE_CHARS[wide]
+    fewest = max(1, math.ceil(_width(title) / limit))
+    if fewest == 1:
+        return [title]
+    points = {m.start() for m in BREAK_BEFORE.finditer(title)} | {m.end() for m in BREAK_AFTER.finditer(title)}
+    points = {p for p in points if 0 < p < len(title)}
+    for count in range(fewest, fewest + 3):
+        lines = _balanced_cut(title, sorted(points), count, limit)
+        if lines:
+            return lines
+    return [title]  # no word boundary gives lines that fit: let the renderer wrap it
+
+
+def _balanced_cut(title: str, points: list[int], count: int, limit: float) -> list[str] | None:
+    """count lines cut at points, each within limit, each cut nearest an even share of what is left."""
+    out, start = [], 0
+    for line in range(1, count):
+        left = count - line  # lines still to fill after this one
+        target = start + (len(title) - start) / (left + 1)
+        fitting = [
+            p for p in points if p > start and _width(title[start:p]) <= limit and _width(title[p:]) <= limit * left
+        ]
+        if not fitting:
+            return None
+        cut = min(fitting, key=lambda p: abs(p - target))
+        out.append(title[start:cut])
+        start = cut
+    out.append(title[start:])
+    return out if _width(out[-1]) <= limit else None
+
+
 def _item(ctx: SiteContext, view: View) -> dict[str, Any]:
     url = _page_url(ctx, view)
+    wide = len(view.rtype.columns) >= WIDE_COLUMNS
     return {
         "view": view,
+        "wide": wide,
+        "title_lines": title_lines(view.title, wide),
         "revision": _revision(ctx, view),
         "qr": pdf.qr_svg(url) if ctx.site.base_url else "",
         "page_url": url,
@@ -70,12 +123,39 @@ def _bundle(ctx: SiteContext, title: str, views: list[View]) -> dict[str, Any]:
     return {"title": title, "items": [_item(ctx, v) for v in views]}
 
 
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every text in a record's data with its field path (members[3].name)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            yield from _strings(item, f"{path}[{number}]")
+
+
+def check_glyphs(views: list[View], fonts: pdf.FontChoice) -> None:
+    """A character no installed font has is an error naming the record, the field and the character."""
+    problems = []
+    for view in views:
+        for path, text in _strings({**view.data, "正文": view.body or ""}, ""):
+            for char in pdf.missing_glyphs(text, fonts):
+                problems.append(
+                    f"{view.source}: {path}: 字“{char}”（U+{ord(char):04X}）没有任何已安装的字体能打印，"
+                    "PDF 中会显示为方框。请安装含此字的字体（如 fonts-noto-cjk-extra），或在该字段改用可打印的写法"
+                )
+    if problems:
+        raise SanwuError("\n".join(problems))
+
+
 def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dict[str, bytes]:
     """Every PDF of one audience's build (cached by their inputs, misses rendered in parallel)."""
     try:
-        pdf.choose_fonts()
+        fonts = pdf.choose_fonts()
     except pdf.PdfError as exc:
         raise SanwuError(str(exc)) from None
+    check_glyphs([v for v in ctx.views if printable(v)], fonts)
     author = ctx.site.org or ctx.site.community
     base = project / "content"
     basis = fingerprint.digest(fingerprint.sources(project), ctx.site, ctx.audience)
@@ -88,7 +168,9 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
     ) -> pdf.PlannedPdf:
         # The HTML is rendered only on a cache miss: the key is made of what the HTML is made from.
         def make() -> pdf.PdfJob:
-            return pdf.PdfJob(render_template(env, template, path, ctx, **context()), base, title, author, created)
+            return pdf.PdfJob(
+                render_template(env, template, path, ctx, paper=True, **context()), base, title, author, created
+            )
 
         return pdf.PlannedPdf(fingerprint.digest(basis, path, title, author, created, key), base, make)
 
@@ -115,7 +197,9 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
             continue
         path = "pdf/" + page.path.removesuffix(".html") + ".pdf"
         content = main_content(render_template(env, page.template, page.path, ctx, page=page, **page.context))
-        html = render_template(env, "pdf/page.html", path, ctx, page=page, content=content)
+        url = f"{ctx.site.base_url}{page.path}" if ctx.site.base_url else page.path
+        qr = pdf.qr_svg(url) if ctx.site.base_url else ""
+        html = render_template(env, "pdf/page.html", path, ctx, page=page, content=content, qr=qr, page_url=url)
         jobs[path] = pdf.PdfJob(html, base, page.title, author, page.date or ctx.as_of)
     if not jobs:
         return {}
