@@ -83,10 +83,11 @@ class Text(Kind):
 
 
 class Choice(Kind):
-    """One of a fixed set of words."""
+    """One of a fixed set of words; `words` gives a resident's word for a code (approved -> 已批准)."""
 
-    def __init__(self, *options: str):
+    def __init__(self, *options: str, words: dict[str, str] | None = None):
         self.options = options
+        self.words = words or {}
         self.label = "、".join(options) + " 之一"
         self.json_type = {"type": "string", "enum": list(options)}
 

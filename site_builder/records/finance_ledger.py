@@ -21,11 +21,11 @@ ZERO = Decimal("0.00")
 ENTRY = Obj(
     {
         "date": F(Date(), True, "日期", see="public"),
-        "voucher": F(Text(), True, "凭证号（按文字保存，007 不会变成 7）", see="public"),
+        "voucher": F(Text(), True, "凭证号（按文字保存，007 不会变成 7）", label="凭证号", see="public"),
         "summary": F(Text(), True, "摘要", see="public"),
         "category": F(Text(), doc="类别", see="public"),
-        "income": F(Money(), doc="收入金额（元，最多两位小数）", see="public"),
-        "expense": F(Money(), doc="支出金额（元，最多两位小数）", see="public"),
+        "income": F(Money(), doc="收入金额（元，最多两位小数）", label="收入", see="public"),
+        "expense": F(Money(), doc="支出金额（元，最多两位小数）", label="支出", see="public"),
         "handler": F(Names(), doc="经手人", see="public"),
         "approver": F(Names(), doc="审批人", see="public"),
         "note": F(Text(), doc="备注", see="public"),
@@ -50,9 +50,10 @@ class FinanceLedger(RecordType):
         "opening_balance": F(Money(allow_negative=True), True, "期初余额", see="public"),
         "entries": F(ListOf(ENTRY), True, "收支明细", see="public"),
         "closing_balance": F(Money(allow_negative=True), True, "期末余额", see="public"),
-        "reviewed_by": F(Names(), doc="民主理财小组 / 居务监督委员会审核人，至少一人", see="public"),
+        "reviewed_by": F(Names(), doc="民主理财小组 / 居务监督委员会审核人，至少一人", label="审核人", see="public"),
     }
     list_keys = {"entries": "voucher"}
+    row_names = {"entries": "凭证 {voucher}（{summary}）"}
     table = "entries"
     columns = [
         Column("date", "日期", "date"),
