@@ -143,11 +143,16 @@ class Number(Kind):
     json_type = {"type": "number"}
 
     def parse(self, text: str) -> Decimal:
-        if not re.fullmatch(r"\d+(\.\d+)?", text):
-            raise Bad(f"应为数字，得到 “{text}”", f"expected a number, got {text!r}")
+        if not re.fullmatch(rf"\d{{1,{MAX_DIGITS}}}(\.\d{{1,6}})?", text):
+            raise Bad(
+                f"应为数字（最多 {MAX_DIGITS} 位整数、6 位小数），得到 “{text}”", f"expected a number, got {text!r}"
+            )
         return Decimal(text)
 
 
+# The largest amount a page and a notice can print with every total (人民币大写 ends at 16 integer digits):
+# 12 digits (under a trillion yuan) leave room for sums of ten thousand amounts.
+MAX_DIGITS = 12
 MONEY_RE = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?|-?\d+(\.\d+)?")
 
 
@@ -169,6 +174,11 @@ class Money(Kind):
             raise Bad(f"无法识别的金额 “{text}”", f"unreadable amount {text!r}") from None
         if "." in text and len(text.split(".")[1]) > 2:
             raise Bad(f'金额最多两位小数，得到 "{text}"', f'at most two decimals allowed, got "{text}"')
+        if abs(value) >= 10**MAX_DIGITS:
+            raise Bad(
+                f"金额过大：最多 {MAX_DIGITS} 位整数（不到一万亿元），得到 {text}",
+                f"amount too large: at most {MAX_DIGITS} integer digits, got {text}",
+            )
         if value < 0 and not self.allow_negative:
             raise Bad(f"金额不能为负数，得到 {text}", f"amount must not be negative, got {text}")
         return value.quantize(Decimal("0.01"))
