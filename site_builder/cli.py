@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from . import audit, pipeline, review, scaffold, trail
-from .errors import ContentErrors, SanwuError, render_problems
+from .errors import ContentErrors, SanwuError, render_fatal, render_problems
 from .records import TYPES
 from .render import pdf
 from .schema import Bad, parse_date
@@ -57,6 +57,8 @@ def check(project: Path, strict: bool, fmt: str, lang: str) -> None:
     try:
         checked = pipeline.check(project)
     except SanwuError as exc:
+        if fmt != "text":  # a machine reading stdout gets the stop in its own format too
+            click.echo(render_fatal(str(exc), fmt))
         fail(exc)
         return
     problems = checked.problems.sorted()

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import trail
+from . import gate, trail
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig, load_config
 from .errors import ContentErrors, Problems, SanwuError
@@ -54,6 +54,7 @@ def check(project: Path) -> Checked:
     loaded = load_content(project)
     problems.extend(loaded.problems)
     catalog = build_catalog(loaded.records, project, site, problems)
+    gate.scan(catalog, site, problems)
     return Checked(site, catalog, problems)
 
 

@@ -82,6 +82,38 @@ class Text(Kind):
         return text
 
 
+# What separates two people: list marks, brackets, or a space between two Chinese names.
+NAME_BREAK = re.compile(r"[、，,；;【】\[\]/／]|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+MAX_NAME = 12
+
+
+class Name(Text):
+    """One person's name: never two people in one item (周德明、黄桂兰), never a whole sentence."""
+
+    label = "姓名"
+
+    def __init__(self, many: bool = False):
+        self.many = many  # an item of a list of names (the fix is 每人一项), else a field for one person
+
+    def parse(self, text: str) -> str:
+        text = super().parse(text)
+        m = NAME_BREAK.search(text)
+        if m:
+            mark = m.group().strip() or "空格"
+            fix = "每人一项，写成 [周德明, 黄桂兰]" if self.many else "这里只填一个人的姓名"
+            what = f"带有括号“{mark}”" if mark in "【】[]" else f"用“{mark}”隔开了几个人的姓名"
+            raise Bad(
+                f"“{text}”{what}：{fix}",
+                f"{text!r} holds several names separated by {mark!r}: one person per item",
+            )
+        if len(text) > MAX_NAME:
+            raise Bad(
+                f"姓名“{text[:20]}”超过 {MAX_NAME} 个字：是不是把几个人或职务、备注写在了一起？",
+                f"name longer than {MAX_NAME} characters",
+            )
+        return text
+
+
 class Choice(Kind):
     """One of a fixed set of words; `words` gives a resident's word for a code (approved -> 已批准)."""
 
@@ -322,8 +354,8 @@ class Names(Kind):
     def convert(self, node: Node, path: str, conv: Conv) -> Any:
         if isinstance(node.value, list):
             conv.locs[path] = node.where
-            return [Text().convert(item, f"{path}[{i}]", conv) for i, item in enumerate(node.value, 1)]
-        value = Text().convert(node, path, conv)
+            return [Name(many=True).convert(item, f"{path}[{i}]", conv) for i, item in enumerate(node.value, 1)]
+        value = Name(many=True).convert(node, path, conv)
         return value if value is INVALID else [value]
 
 

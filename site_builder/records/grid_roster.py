@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Problems
 from ..load import Node
-from ..schema import Choice, Conv, F, Int, Kind, ListOf, Obj, Text
+from ..schema import Choice, Conv, F, Int, Kind, ListOf, Name, Obj, Text
 from .base import Column, Record, RecordType
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class TextMap(Kind):
 
 MANAGER = Obj(
     {
-        "name": F(Text(), True, "网格责任人姓名", see="public"),
+        "name": F(Name(), True, "网格责任人姓名", see="public"),
         "phone": F(
             Text(),
             doc="个人联系电话，请加引号；手机号在公开版和党内版打码，座机照常显示",

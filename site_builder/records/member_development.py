@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cnrules import WorkCalendar, fallback_warning, format_date_cn
 from ..errors import Location, Problems
-from ..schema import Choice, Date, F, ListOf, Month, Obj, Text
+from ..schema import Choice, Date, F, ListOf, Month, Name, Obj, Text
 from .base import NOTICE_PERIOD, Column, Record, RecordType
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ STAGE_LEAD = {
 
 PERSON = Obj(
     {
-        "name": F(Text(), True, "姓名", see="public"),
+        "name": F(Name(), True, "姓名", see="public"),
         "gender": F(Choice("男", "女"), True, "性别", see="public"),
         "born": F(Month(), True, "出生年月，如 1995-03", see="public"),
         "ethnicity": F(Text(), doc="民族", see="public"),

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cnrules import format_date_cn
 from ..errors import Problems
-from ..schema import Choice, Date, F, ListOf, Names, Obj, PeriodKind, Text
+from ..schema import Choice, Date, F, ListOf, Name, Names, Obj, PeriodKind, Text
 from .base import Column, Record, RecordType
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ SHIFT = Obj(
     {
         "date": F(Date(), True, "日期（下半夜也写当晚的日期，即开始巡逻的那一天）", see="public"),
         "slot": F(Choice(*SLOTS), True, "时段：上半夜 20:00—23:30，下半夜 23:30—次日06:00", see="public"),
-        "leader": F(Text(), doc="带班领导（上半夜必填，计入人数）", see="public"),
+        "leader": F(Name(), doc="带班领导（上半夜必填，计入人数）", see="public"),
         "unit": F(Text(), doc="值班单位", see="public"),
         "members": F(Names(), True, "巡逻队员", see="public"),
         "note": F(Text(), doc="备注", see="public"),

@@ -41,14 +41,15 @@ def cell(value: Any, kind: str) -> str:
     """A CSV cell: plain numbers so Excel can add them up; text that Excel would run or mangle, made inert."""
     if value is None:
         return ""
-    if kind == "names" and isinstance(value, list):
-        return "、".join(value)
     if isinstance(value, Decimal):
         return f"{value:.2f}" if kind == "money" else str(value)
-    text = str(to_plain(value))
-    if kind in ("money", "number", "date"):
+    if isinstance(value, list):
+        text = "、".join(str(to_plain(v)) for v in value)
+    else:
+        text = str(to_plain(value))
+    if kind in ("money", "number", "date") and not isinstance(value, (list, str)):
         return text
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠"):
         return "'" + text  # never a formula (CSV injection)
     if text.isdigit() and (len(text) > 11 or text.startswith("0")):
         return "\t" + text  # ID numbers and voucher 007 stay text instead of 4.31E+17 or 7
