@@ -37,6 +37,16 @@ def audience_rank(audience: str) -> int:
     return AUDIENCES.index(audience)
 
 
+def personal_phone(doc: str, label: str = "联系电话") -> F:
+    """A person's own phone: whole for the committee, mobiles masked (138****8000) below it."""
+    return F(Text(), doc=doc, label=label, see="committee", lower="mask")
+
+
+def work_phone(doc: str = "工作电话（对居民公开、照常显示的号码），请加引号") -> F:
+    """A number someone serves residents on (网格员, 队长): shown whole, and not flagged by the free-text gate."""
+    return F(Text(), doc=doc, label="工作电话", see="public")
+
+
 def finding_audience(audience: str) -> str:
     """Who may see a finding about a record of this audience: its readers, but never the public."""
     return max(audience, "party", key=audience_rank)

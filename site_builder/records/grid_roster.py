@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import Problems
 from ..load import Node
 from ..schema import Choice, Conv, F, Int, Kind, ListOf, Name, Obj, Text
-from .base import Column, Record, RecordType
+from .base import Column, Record, RecordType, personal_phone, work_phone
 
 if TYPE_CHECKING:
     from ..config import SiteConfig
@@ -53,14 +53,8 @@ class TextMap(Kind):
 MANAGER = Obj(
     {
         "name": F(Name(), True, "网格责任人姓名", see="public"),
-        "phone": F(
-            Text(),
-            doc="个人联系电话，请加引号；手机号在公开版和党内版打码，座机照常显示",
-            label="联系电话",
-            see="committee",
-            lower="mask",
-        ),
-        "work_phone": F(Text(), doc="工作电话（对居民公开、照常显示的号码），请加引号", see="public"),
+        "phone": personal_phone("个人联系电话，请加引号；手机号在公开版和党内版打码，座机照常显示"),
+        "work_phone": work_phone(),
     }
 )
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..cnrules import format_date_cn
 from ..errors import Problems
 from ..schema import Choice, Date, F, ListOf, Name, Names, Obj, PeriodKind, Text
-from .base import Column, Record, RecordType
+from .base import Column, Record, RecordType, personal_phone
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -96,11 +96,8 @@ class PatrolSchedule(RecordType):
     fields = {
         "period": F(PeriodKind(), True, "排班期间，一般为一个月，如 2026-11", see="public"),
         "region": F(Text(), doc="巡逻区域，如 凤凰社区、四方井社区联合巡逻区域", see="public"),
-        "duty_phone": F(
-            Text(),
-            doc="值班电话（手机号在公开版和党内版打码；对外值班号码请列入 site.yaml 的 public_phones）",
-            see="committee",
-            lower="mask",
+        "duty_phone": personal_phone(
+            "值班电话（手机号在公开版和党内版打码；对外值班号码请列入 site.yaml 的 public_phones）", "值班电话"
         ),
         "shifts": F(ListOf(SHIFT, 1), True, "班次", see="public"),
     }

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ..cnrules import format_date_cn
 from ..errors import Problems
 from ..schema import Bool, Choice, Date, F, ListOf, Name, Names, Number, Obj, Text, parse_period_text
-from .base import Column, Record, RecordType
+from .base import Column, Record, RecordType, personal_phone, work_phone
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -43,14 +43,8 @@ MEMBER = Obj(
         "name": F(Name(), True, "姓名（队内不重复；同名的请加以区分）", see="public"),
         "party_member": F(Bool(), doc="是否中共党员（含预备党员）：true / false", see="public"),
         "skill": F(Text(), doc="特长或服务项目，如 治安巡逻、理发、家电维修", see="public"),
-        "phone": F(
-            Text(),
-            doc="个人手机号，请加引号；公开版和党内版自动打码为 138****8000",
-            label="联系电话",
-            see="committee",
-            lower="mask",
-        ),
-        "work_phone": F(Text(), doc="工作电话（如队长对居民公开的号码，照常显示），请加引号", see="public"),
+        "phone": personal_phone("个人手机号，请加引号；公开版和党内版自动打码为 138****8000"),
+        "work_phone": work_phone("工作电话（如队长对居民公开的号码，照常显示），请加引号"),
         "note": F(Text(), doc="备注", see="public"),
     }
 )
