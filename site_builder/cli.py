@@ -16,6 +16,7 @@ from .errors import ContentErrors, SanwuError, render_fatal, render_problems
 from .records import TYPES
 from .render import pdf
 from .schema import Bad, parse_date
+from .sheets.layouts import LAYOUTS
 
 
 class DateParam(click.ParamType):
@@ -130,15 +131,55 @@ def init(directory: Path, community: str) -> None:
 @main.command()
 @click.argument("type_name", metavar="TYPE", type=click.Choice(TYPES.names()))
 @click.argument("path", type=click.Path(path_type=Path), required=False)
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path), help="改为写一份 Excel 填写模板")
 @click.pass_obj
-def new(project: Path, type_name: str, path: Path | None) -> None:
-    """写一份带注释的 TYPE 记录模板，填写后即可使用。"""
+def new(project: Path, type_name: str, path: Path | None, xlsx: Path | None) -> None:
+    """写一份带注释的 TYPE 记录模板（或 --xlsx 的 Excel 模板），填写后即可使用。"""
     try:
+        if xlsx is not None:
+            from .sheets.export import write_template
+
+            written = write_template(type_name, xlsx)
+            click.echo(f"已创建 {written}，填好后运行 sanwu import {written} --type {type_name} --out content/….yaml")
+            return
         written = scaffold.new_record(project, type_name, path)
     except SanwuError as exc:
         click.echo(f"错误: {exc}", err=True)
         sys.exit(2)
     click.echo(f"已创建 {written}，填写后运行 sanwu check")
+
+
+@main.command(name="import")
+@click.argument("source", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--type", "type_name", required=True, type=click.Choice(sorted(LAYOUTS)), help="记录类型")
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="写入 content/ 下的 .yaml 文件"
+)
+@click.option("--sheet", help="工作表名称（默认自动找表头匹配的那一张）")
+@click.option(
+    "--set", "sets", multiple=True, metavar="字段=值", help="同时填写记录字段，如 --set account=党建经费，可多次使用"
+)
+@click.option("--force", is_flag=True, help="覆盖已存在的文件")
+@click.pass_obj
+def import_(
+    project: Path, source: Path, type_name: str, out: Path, sheet: str | None, sets: tuple[str, ...], force: bool
+) -> None:
+    """把 Excel（.xlsx）或 CSV 台账导入为一条草稿记录。"""
+    from .sheets import importer
+
+    try:
+        result = importer.run(project, source, type_name, out, sheet, list(sets), force)
+    except SanwuError as exc:
+        click.echo(f"错误: {exc}", err=True)
+        sys.exit(2)
+    for note in result.notes:
+        click.echo(f"提示: {note}", err=True)
+    for error in result.errors:
+        click.echo(error, err=True)
+    if result.errors:
+        click.echo(f"导入已停止：{len(result.errors)} 个错误，没有写入任何文件。", err=True)
+        sys.exit(1)
+    click.echo(f"已导入 {result.rows} 行到 {out}（草稿）；补全空白项后运行 sanwu check")
 
 
 @main.command(name="log")

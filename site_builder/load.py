@@ -210,10 +210,33 @@ def too_deep(text: str) -> bool:
     return deepest > MAX_DEPTH or indent > 2 * MAX_DEPTH
 
 
+# A field name followed by a full-width colon, at the start of a line, after "- " or inside { }.
+FULLWIDTH_KEY = re.compile(r"(?:^[ ]*(?:-[ ]+)?|[{,][ ]*)([A-Za-z_][A-Za-z0-9_]*)[ ]*(：)[ ]*")
+
+
+def fix_fullwidth_colons(text: str, where: str, problems: Problems, first_line: int = 1) -> str:
+    """`title：…` — a Chinese keyboard's colon after a field name: named on its line, then read as `: `."""
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        if "：" not in line:
+            continue
+        fixed = FULLWIDTH_KEY.sub(lambda m: m.group(0)[: m.start(2) - m.start(0)] + ": ", line)
+        for m in FULLWIDTH_KEY.finditer(line):
+            problems.error(
+                Location(where, first_line + n, m.start(2) + 1),
+                m.group(1),
+                f"字段名 {m.group(1)} 后面是中文全角冒号“：”，应改为英文冒号加空格，写成：{fixed.strip()}",
+                f"full-width colon after the field name {m.group(1)}; write: {fixed.strip()}",
+            )
+        lines[n] = fixed
+    return "\n".join(lines)
+
+
 def parse_yaml(text: str, where: str, problems: Problems, line_offset: int = 0) -> Node | None:
     """Parse one YAML document into a Node tree; every problem becomes an error with a location."""
     if not scan_chars(text, where, problems, 1 + line_offset) or not check_tabs(text, where, problems, 1 + line_offset):
         return None
+    text = fix_fullwidth_colons(text, where, problems, 1 + line_offset)
     if too_deep(text):
         problems.error(
             Location(where, 1 + line_offset, 1),

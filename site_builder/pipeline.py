@@ -15,7 +15,7 @@ from .load import load_content
 from .project import View, project_catalog, visible_findings
 from .records import AUDIENCES, TYPES
 from .records.base import ExtraPage
-from .render.data import data_paths, record_csv, record_json, robots, sitemap
+from .render.data import data_paths, record_csv, record_json, record_xlsx, robots, sitemap
 from .render.feeds import atom_feed
 from .render.html import SiteContext, make_env, render_pages
 from .render.printing import plan_paths, render_pdfs
@@ -141,6 +141,7 @@ def render_data(views: list[View]) -> dict[str, bytes]:
         files[paths["json"]] = record_json(view)
         if "csv" in paths:
             files[paths["csv"]] = record_csv(view)
+            files[paths["xlsx"]] = record_xlsx(view)
     return files
 
 

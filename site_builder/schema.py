@@ -186,6 +186,13 @@ class Number(Kind):
 # 12 digits (under a trillion yuan) leave room for sums of ten thousand amounts.
 MAX_DIGITS = 12
 MONEY_RE = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?|-?\d+(\.\d+)?")
+CURRENCY_RE = re.compile(r"[¥￥]?\s*(.*?)\s*元?")
+
+
+def strip_currency(text: str) -> str:
+    """¥1,260 · ￥1260.00 · 1260元 → the number as written (thousands commas are read by MONEY_RE)."""
+    m = CURRENCY_RE.fullmatch(text)
+    return m.group(1) if m and m.group(1) else text
 
 
 class Money(Kind):
@@ -198,6 +205,7 @@ class Money(Kind):
         self.allow_negative = allow_negative
 
     def parse(self, text: str) -> Decimal:
+        text = strip_currency(text)
         if not MONEY_RE.fullmatch(text):
             raise Bad(f"应为金额（如 1260.00），得到 “{text}”", f"expected an amount like 1260.00, got {text!r}")
         try:
@@ -219,12 +227,16 @@ class Money(Kind):
 MIN_YEAR, MAX_YEAR = 1900, 2100  # birth dates to far-future plans; keeps date arithmetic in range
 
 
+DATE_RE = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+MONTH_RE = re.compile(r"(\d{4})([-/.])(\d{1,2})|(\d{4})\s*年\s*(\d{1,2})\s*月")
+
+
 def parse_date(text: str) -> dt.date:
-    """A calendar date written YYYY-MM-DD; impossible days are named."""
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    """A calendar date: 2026-11-05, also as people write it: 2026/11/5, 2026.11.5, 2026年11月5日."""
+    m = DATE_RE.fullmatch(text)
     if not m:
         raise Bad(f"日期应写成 2026-11-26 的格式，得到 “{text}”", f"date must look like 2026-11-26, got {text!r}")
-    year, month, day = (int(g) for g in m.groups())
+    year, month, day = (int(g) for g in m.groups() if g and g.isdigit())
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise Bad(
             f"日期 {text} 的年份应在 {MIN_YEAR} 到 {MAX_YEAR} 之间", f"date {text}: year must be {MIN_YEAR}–{MAX_YEAR}"
@@ -257,10 +269,11 @@ class Month(Kind):
     json_type = {"type": "string", "pattern": r"^\d{4}-\d{2}$"}
 
     def parse(self, text: str) -> str:
-        m = re.fullmatch(r"(\d{4})-(\d{2})", text)
-        if not m or not 1 <= int(m.group(2)) <= 12:
+        m = MONTH_RE.fullmatch(text)
+        year, month = (int(g) for g in m.groups() if g and g.isdigit()) if m else (0, 0)
+        if not 1 <= month <= 12:
             raise Bad(f"应写成 1995-03 的格式，得到 “{text}”", f"expected a month like 1995-03, got {text!r}")
-        return text
+        return f"{year}-{month:02d}"
 
 
 @dataclass(frozen=True, order=True)
@@ -456,6 +469,14 @@ class Obj(Kind):
 
 def unknown_field(conv: Conv, node: Node, path: str, key: str, known: list[str]) -> None:
     """Report a field the schema does not declare, suggesting the nearest known name."""
+    if re.fullmatch(r"\d{3}(\.\d+)?\s*元?", key):  # {income: 20,000.00}: YAML split the amount at its comma
+        conv.problems.error(
+            node.where,
+            path,
+            f"“{key}”是被逗号断开的金额：在 {{ }} 里金额不能带千位逗号，请写成 20000.00 这样，或给金额加引号",
+            f"{key!r} is an amount split at its thousands comma; inside {{ }} write 20000.00 or quote it",
+        )
+        return
     hint = difflib.get_close_matches(key, known, 1, 0.6)
     conv.problems.error(
         node.where,

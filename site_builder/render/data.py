@@ -18,6 +18,7 @@ def data_paths(view: View) -> dict[str, str]:
     paths = {"json": f"data/{view.id}.json"}
     if view.rtype.table:
         paths["csv"] = f"data/{view.id}.csv"
+        paths["xlsx"] = f"data/{view.id}.xlsx"
     return paths
 
 
@@ -56,15 +57,29 @@ def cell(value: Any, kind: str) -> str:
     return text
 
 
+def table_rows(view: View) -> list[dict[str, Any]]:
+    """The rows of the record's main table as this audience sees them (CSV and .xlsx alike)."""
+    rows: list[dict[str, Any]] = view.extra.get("rows") or view.data.get(view.rtype.table or "", [])
+    return rows
+
+
 def record_csv(view: View) -> bytes:
     """The record's main table in UTF-8 with BOM (Excel detects the encoding)."""
-    rows = view.extra.get("rows") or view.data.get(view.rtype.table or "", [])
+    rows = table_rows(view)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c.label for c in view.rtype.columns])
     for row in rows:
         writer.writerow([cell(row.get(c.key), c.kind) for c in view.rtype.columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def record_xlsx(view: View) -> bytes:
+    """The same table as an Excel workbook: text stays text, money numbers with two decimals."""
+    from ..sheets.export import ledger_rows, table_xlsx
+
+    columns = view.rtype.columns
+    return table_xlsx(view.title, columns, ledger_rows(view.rtype.name, view.data, table_rows(view), columns))
 
 
 def sitemap(base_url: str, paths: list[str]) -> bytes:
