@@ -22,7 +22,8 @@ from site_builder.records import TYPES
 from site_builder.records.base import RecordType
 from site_builder.schema import Bad, Kind, ListOf, Name, Names, Obj, Text
 
-BATCH = 200
+BATCH = 400  # payloads per value of the field that gets them all
+SHAPES = 60  # payload shapes per value of every other field
 # Fields whose value must name something else of the record (a leader among the members, a parent grid):
 # a payload there is refused as a reference error, so they get plain values.
 REFERENCES = {
@@ -148,7 +149,8 @@ def shape(payload: str) -> str:
 
 
 def build_matrix(payloads: list[str]) -> Matrix:
-    """Records for every type: every payload in the title and the body, one of each shape in every field."""
+    """Records for every type: every payload in the body and in one field of each type, every shape of payload
+    in every field (titles included; pages list titles, so the full set there would only multiply volume)."""
     m = Matrix()
     accepted = [p for p in payloads if not refused_text(p)]
     refused = [p for p in payloads if refused_text(p)]
@@ -156,7 +158,7 @@ def build_matrix(payloads: list[str]) -> Matrix:
     names = list(dict.fromkeys(p.strip() for p in payloads if not refused_name(p)))
     bad_names = [p for p in payloads if refused_name(p) and not refused_text(p)]
     every = [accepted[i : i + BATCH] for i in range(0, len(accepted), BATCH)]
-    few = [shapes[i : i + BATCH // 4] for i in range(0, len(shapes), BATCH // 4)]
+    few = [shapes[i : i + SHAPES] for i in range(0, len(shapes), SHAPES)]
     rounds = max(len(every), len(few))
     m.shapes = len(shapes)
     m.payloads = len(payloads)
@@ -165,19 +167,19 @@ def build_matrix(payloads: list[str]) -> Matrix:
         slots = [s for s in slots_of(rtype.schema.fields) if s.path not in REFERENCES.get(name, set())]
         m.slots += len(slots) + (1 if body is not None else 0)
         ext = "md" if rtype.markdown else "yaml"
+        whole = next(s.path for s in slots if s.kind == "text" and s.path != "title")  # gets every payload
         for i in range(rounds):
             full = every[i % len(every)]
             some = few[i % len(few)]
             who = names[i * 10 % len(names) :][:10] or names[:10]
             data = json.loads(json.dumps(base))
             for slot in slots:
-                batch = full if slot.path == "title" else some
+                batch = full if slot.path == whole else some
                 # the round number keeps texts that group records (accounts, branches, rosters) apart
                 value = {"text": f"{i} " + " ".join(batch), "texts": batch, "name": who[0], "names": who}[slot.kind]
                 if put(data, slot.path, value):
                     m.pairs.add((slot.path, name, len(batch) if slot.kind in ("text", "texts") else len(who)))
                     m.tried += len(batch) if slot.kind in ("text", "texts") else len(who) if slot.kind == "names" else 1
-            data["title"] = f"{i} " + " ".join(full)
             rec_body = "\n\n".join(full) if body is not None else None
             m.tried += len(full) if body is not None else 0
             m.files[f"{name}/{i:03d}.{ext}"] = dump(data, rec_body)

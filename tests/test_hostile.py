@@ -26,7 +26,6 @@ FORBIDDEN_TAGS = {
     "iframe",
     "object",
     "embed",
-    "style",
     "math",
     "frame",
     "frameset",
@@ -43,15 +42,34 @@ SECRETS = ["13800000001", "13800000002", "13800000003", "430102199001010024", "1
 SITE_YAML = 'community: 测试社区\norg: 中共测试社区委员会\nbase_url: https://example.org/t/\nsupervision_phone: "0746-7654321"\n'
 
 
+TEMPLATES = re.sub(
+    r"\s+", "", "".join(p.read_text(encoding="utf-8") for p in (REPO / "site_builder/templates").rglob("*.*"))
+)
+
+
 class Inspector(HTMLParser):
     """Anything in a page that a browser would run or load from elsewhere."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.bad: list[str] = []
+        self.style: list[str] | None = None
+
+    def handle_data(self, data: str) -> None:
+        if self.style is not None:
+            self.style.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style" and self.style is not None:
+            if re.sub(r"\s+", "", "".join(self.style)) not in TEMPLATES:  # a template's own style block is ours
+                self.bad.append("<style> not ours")
+            self.style = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         names = dict(attrs)
+        if tag == "style":
+            self.style = []
+            return
         src = names.get("src") or names.get("href") or ""
         if tag == "script" and any(src.endswith(ours) for ours in OUR_SCRIPTS):
             return
@@ -80,7 +98,7 @@ def matrix() -> Matrix:
 def built(matrix: Matrix, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The accepted payloads, built once for every audience."""
     project = write_site(tmp_path_factory.mktemp("hostile"), dict(matrix.files), SITE_YAML)
-    result = run(project, "build", "--no-pdf", "--no-record", "--audience", "all", "--as-of", "2026-12-31")
+    result = run(project, "build", "--no-pdf", "--audience", "all", "--as-of", "2026-12-31")  # feeds list revisions
     assert result.exit_code == 0, result.output[:3000]
     return project / "output"
 
@@ -123,6 +141,7 @@ def test_no_page_has_anything_live(built: Path) -> None:
 def test_feeds_sitemap_json_and_csv_are_well_formed_and_inert(built: Path) -> None:
     for xml in files(built, "*.xml"):
         ET.parse(xml)
+    assert "&lt;script&gt;" in (built / "public/feed.xml").read_text(encoding="utf-8")  # titles of revisions
     assert (built / "public/sitemap.xml").is_file()
     for data in files(built, "*.json"):
         json.loads(data.read_text(encoding="utf-8"))
@@ -156,21 +175,30 @@ def test_no_committee_only_number_reaches_a_lower_build(built: Path, audience: s
     root = built / audience
     assert leaks(root, lambda p: p.read_bytes().decode("utf-8", "replace")) == []
     assert [t for t in search_texts(root) for s in SECRETS if s in t] == []
-    assert any("13800000001" in p.read_text(encoding="utf-8") for p in files(built / "committee", "*.json"))
+    assert any("13800000002" in p.read_text(encoding="utf-8") for p in files(built / "committee", "*.json"))
 
 
 def test_printed_notices_carry_payloads_as_text_only(matrix: Matrix, tmp_path: Path) -> None:
-    """PDFs for a sample (the first record of every type): text extracted, no links to run, nothing leaked."""
+    """PDFs for a sample (a notice and a ledger, every payload in each): text extracted, no link to run."""
     if shutil.which("pdftotext") is None:
         pytest.skip("poppler-utils not installed")
-    sample = {k: v for k, v in matrix.files.items() if k.endswith(("/000.yaml", "/000.md"))}
+    sample = {k: v for k, v in matrix.files.items() if k.endswith(("notice/000.md", "finance-ledger/000.yaml"))}
     project = write_site(tmp_path, sample, SITE_YAML)
     result = run(project, "build", "--no-record", "--audience", "public", "--as-of", "2026-12-31")
     assert result.exit_code == 0, result.output[:3000]
     pdfs = files(project / "output/public", "*.pdf")
-    assert len(pdfs) >= 6
+    assert len(pdfs) >= 2
     for pdf in pdfs:
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
         assert not any(s in text for s in SECRETS), pdf.name
         urls = subprocess.run(["pdfinfo", "-url", str(pdf)], capture_output=True, text=True).stdout
         assert not re.search(r"(?im)^\s*\d+\s+\S+\s+(javascript|vbscript|data|file):", urls), urls[:500]
+
+
+def test_inspector_catches_what_it_looks_for() -> None:
+    inspector = Inspector()
+    inspector.feed(
+        '<a href=" javascript:alert(1)" onclick="x">a</a><svg onload=1></svg><img src="data:x"><script></script>'
+        '<style>body{}</style><img src="https://tracker.example/p.png">'
+    )
+    assert len(inspector.bad) == 9
