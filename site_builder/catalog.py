@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from pypinyin import lazy_pinyin
 
@@ -14,6 +16,7 @@ from .config import SiteConfig
 from .errors import Location, Problems
 from .load import RawRecord
 from .records import TYPES, Record
+from .records.rules import Series, report_overdue
 from .schema import INVALID, Bad, Choice, Conv, has_invalid
 
 ID_RE = re.compile(r"[a-z0-9_-]{1,100}(/[a-z0-9_-]{1,100}){0,7}")
@@ -27,6 +30,8 @@ class Catalog:
     site: SiteConfig = field(default_factory=SiteConfig)
     records: list[Record] = field(default_factory=list)
     by_id: dict[str, Record] = field(default_factory=dict)
+    as_of: dt.date = dt.date.min  # the build date: what is overdue is judged as of this day
+    due: list[Series] = field(default_factory=list)  # the periodic disclosures (the 定期公开 calendar)
 
     def of_type(self, name: str) -> list[Record]:
         """Records of one type, in id order."""
@@ -87,6 +92,15 @@ def make_record(raw: RawRecord, problems: Problems) -> Record | None:
         )
         rid = path_id(raw.path)
     return Record(rtype, raw.path, rid, data, conv.locs, raw.body, raw.body_line, not has_invalid(data))
+
+
+def due_calendar(catalog: Catalog) -> list[dict[str, Any]]:
+    """The 定期公开 calendar: each periodic disclosure with every period's deadline, date disclosed and state."""
+    out = []
+    for series in sorted(catalog.due, key=lambda s: (s.anchor.rtype.area, s.anchor.rtype.name, s.label)):
+        rows = series.rows(catalog.as_of, catalog.site)
+        out.append({"label": series.label, "span": series.span, "rows": rows, "type": series.anchor.rtype.label})
+    return out
 
 
 def unknown_type(name: str, loc: Location, problems: Problems) -> None:
@@ -164,9 +178,11 @@ def check_attachment(rec: Record, path: str, name: str, project: Path, problems:
         rec.error(problems, path, f"找不到附件文件 content/{name}", f"attachment not found: content/{name}")
 
 
-def build_catalog(raws: list[RawRecord], project: Path, site: SiteConfig, problems: Problems) -> Catalog:
-    """Type, identify and check every record; cross-record rules last."""
-    catalog = Catalog(site)
+def build_catalog(
+    raws: list[RawRecord], project: Path, site: SiteConfig, problems: Problems, as_of: dt.date
+) -> Catalog:
+    """Type, identify and check every record; cross-record rules, then what is overdue as of the build date."""
+    catalog = Catalog(site, as_of=as_of)
     claimed: dict[str, list[Record]] = defaultdict(list)
     for raw in raws:
         rec = make_record(raw, problems)
@@ -175,6 +191,8 @@ def build_catalog(raws: list[RawRecord], project: Path, site: SiteConfig, proble
         claimed[rec.id].append(rec)
         check_common(rec, project, problems)
         if rec.valid:
+            for rule in rec.rtype.rules:
+                rule.check(rec, problems, site)
             rec.rtype.check(rec, problems, site)
         catalog.records.append(rec)
     for rid, recs in sorted(claimed.items()):
@@ -188,6 +206,12 @@ def build_catalog(raws: list[RawRecord], project: Path, site: SiteConfig, proble
         catalog.by_id[rid] = recs[0]
     catalog.records.sort(key=lambda r: (r.id, r.path))
     for name in TYPES.names():
+        rtype = TYPES.types[name]
         valid = [r for r in catalog.of_type(name) if r.valid]
-        TYPES.types[name].check_all(valid, catalog, problems)
+        for rule in rtype.rules:
+            rule.check_all(valid, problems)
+        rtype.check_all(valid, catalog, problems)
+        catalog.due += rtype.series(valid, as_of)
+    for series in catalog.due:
+        report_overdue(series, as_of, site, problems)
     return catalog

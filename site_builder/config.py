@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import Location, Problems
 from .load import decode, parse_yaml
-from .schema import INVALID, Conv, Date, F, Int, ListOf, Obj, Text
+from .schema import INVALID, Choice, Conv, Date, F, Int, ListOf, Obj, Text
 
 # Every numeric rule of the record types, with its default (national rules or the community's own).
 RULES: dict[str, tuple[int, str]] = {
@@ -33,6 +33,21 @@ RULES: dict[str, tuple[int, str]] = {
     "meetings_evaluation_per_year": (1, "民主评议每年最少次数"),
     "meetings_democratic_life_per_half": (1, "民主生活会每半年最少次数"),
     "flow_certificate_percent": (100, "《流动党员活动证》发放率要求（%）"),
+    "finance_ledger_due_days": (10, "月度收支明细最迟在次月几日前公开（期间结束后的天数）"),
+    "party_dues_due_days": (10, "党费收缴情况最迟在期间结束后几天内公开"),
+    "patrol_schedule_due_days": (0, "巡逻排班最迟在当月开始后几天内公开（0：当月1日前）"),
+    "volunteer_activity_due_days": (10, "志愿服务队每月活动最迟在次月几日前记录公开"),
+    "low_income_review_due_days": (45, "低保审核公示最迟在每季度开始后几天内公开"),
+    "member_review_due_days": (90, "民主评议党员结果最迟在评议年度结束后几天内公开"),
+    "member_pledge_due_days": (90, "党员公开承诺最迟在每年开始后几天内公示"),
+    "member_pledge_min": (2, "每名党员每年最少承诺事项数"),
+    "member_pledge_max": (3, "每名党员每年最多承诺事项数"),
+    "member_pledge_review_days": (0, "承诺兑现评议最迟在年度结束后几天内完成"),
+    "contact_max_households": (3, "每名党员最多联系的户数"),
+    "rehab_visits_per_quarter": (1, "康复对象每季度最少入户随访次数"),
+    "assessment_due_days": (60, "年度考核结果最迟在考核年度结束后几天内公开"),
+    "assessment_good_percent": (30, "考核“好”等次最高比例（%）"),
+    "assessment_poor_percent": (10, "考核“差”等次最低比例（%）"),
 }
 
 SITE_FIELDS: dict[str, F] = {
@@ -44,6 +59,10 @@ SITE_FIELDS: dict[str, F] = {
     "public_phones": F(ListOf(Text()), doc="对外服务的电话（办公座机、网格员工作手机等），各版本照常显示、不打码"),
     "address": F(Text(), doc="地址"),
     "timezone": F(Text(), doc="时区，默认 Asia/Shanghai"),
+    "rehab_summary": F(
+        Choice("public", "party"),
+        doc="残疾人康复服务统计（各类服务的次数合计）最低在哪个版本显示：public 或 party；不填则只在委员版显示",
+    ),
     "rules": F(Obj({k: F(Int(maximum=36500), doc=d) for k, (_, d) in RULES.items()}), doc="规则数值覆盖"),
 }
 
@@ -62,6 +81,7 @@ class SiteConfig:
     public_phones: list[str] = field(default_factory=list)
     address: str = ""
     timezone: str = "Asia/Shanghai"
+    rehab_summary: str = ""  # the lowest build that shows the rehabilitation services' counts (committee when empty)
     rules: dict[str, int] = field(default_factory=lambda: {k: v for k, (v, _) in RULES.items()})
     calendar: dict[int, dict[str, list[dt.date]]] = field(default_factory=dict)
 

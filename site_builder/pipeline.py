@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import gate, trail
-from .catalog import Catalog, build_catalog
+from .catalog import Catalog, build_catalog, due_calendar
 from .config import SiteConfig, load_config
 from .errors import ContentErrors, Problems, SanwuError
 from .load import load_content
@@ -45,15 +46,15 @@ class Built:
     recorded: int = 0  # revisions appended to the audit log
 
 
-def check(project: Path) -> Checked:
-    """Load and validate everything; every problem of every file is collected."""
+def check(project: Path, as_of: dt.date | None = None) -> Checked:
+    """Load and validate everything as of the build date (default today); every problem of every file is collected."""
     problems = Problems()
     if not (project / "content").is_dir():
         raise SanwuError(f"找不到 content/ 文件夹（在 {project} 中）；新建站点请用 sanwu init")
     site = load_config(project, problems)
     loaded = load_content(project)
     problems.extend(loaded.problems)
-    catalog = build_catalog(loaded.records, project, site, problems)
+    catalog = build_catalog(loaded.records, project, site, problems, resolve_as_of(as_of, site))
     gate.scan(catalog, site, problems)
     return Checked(site, catalog, problems)
 
@@ -85,8 +86,8 @@ def build(
 
     A build with drafts is a preview: it never records revisions (nor does --no-record).
     """
-    checked = check(project)
-    day = resolve_as_of(as_of, checked.site)
+    checked = check(project, as_of)
+    day = checked.catalog.as_of
     recording = record and not drafts
     pending = trail.plan(project, checked.catalog, day, checked.problems, "error" if recording else "warning")
     errors = checked.problems.errors(strict)
@@ -109,7 +110,7 @@ def build(
             history = trail.histories(project, entries, views, audience, day, checked.site, unwritten)
             ctx = SiteContext(checked.site, audience, day, views, head, history.by_id, history.changes)
             ctx.findings = visible_findings(checked.problems.sorted(), audience)
-            ctx.extra_pages = extra_pages(views, audience)
+            ctx.extra_pages = extra_pages(checked.catalog, views, audience)
             if pdf:
                 ctx.pdfs = plan_paths(ctx)
             files = render_pages(env, ctx)
@@ -125,11 +126,17 @@ def build(
     return built
 
 
-def extra_pages(views: list[View], audience: str) -> list[ExtraPage]:
-    """Each type's pages over all its records (books, calendars, trees)."""
+def extra_pages(catalog: Catalog, views: list[View], audience: str) -> list[ExtraPage]:
+    """Each type's pages over all its records (books, calendars, trees); party and committee: the 定期公开 calendar."""
     pages = []
     for rtype in TYPES.types.values():
         pages += rtype.extra_pages([v for v in views if v.rtype is rtype], audience)
+        pages += rtype.summary_pages([r for r in catalog.of_type(rtype.name) if r.valid], audience, catalog)
+    if audience != "public":
+        series = due_calendar(catalog)
+        counts = Counter(row["state"] for s in series for row in s["rows"])
+        context = {"series": series, "counts": counts}
+        pages.append(ExtraPage("calendar.html", "calendar.html", "定期公开日历", "registers", context))
     return pages
 
 

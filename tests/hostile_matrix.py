@@ -31,10 +31,11 @@ REFERENCES = {
     "volunteer-team": {"leader", "members[1].name", "activities[1].participants"},
     "meeting-record": {"host", "recorder", "attendees", "absent[1].name"},
     "patrol-schedule": {"shifts[1].leader", "shifts[1].members"},
+    "contact-card": {"cards[1].member", "households[1].member"},
 }
 # Identifiers with their own syntax, not free text: ids are ASCII by rule, ID numbers are checked digit by digit,
 # vouchers are unique per account, attachments must be files of content/.
-SKIP = {"id", "type", "attachments", "id_number", "voucher"}
+SKIP = {"id", "type", "attachments", "id_number", "voucher", "certificate"}
 
 
 @dataclass
@@ -52,6 +53,8 @@ class Matrix:
     files: dict[str, str] = field(default_factory=dict)
     refused_files: dict[str, str] = field(default_factory=dict)
     tried: int = 0  # payload × field pairs placed in a record that was built
+    per_file: dict[str, int] = field(default_factory=dict)
+    dropped: set[str] = field(default_factory=set)
     pairs: set[tuple[str, str, int]] = field(default_factory=set)
     shapes: int = 0
     payloads: int = 0
@@ -89,8 +92,10 @@ def example(rtype: RecordType) -> tuple[dict[str, Any], str | None]:
         _, front, body = text.split("---\n", 2)
         text = front
     data = nulls(yaml.load(text, Loader=yaml.BaseLoader))
-    data.update(status="approved", approved_by="王芳", approved_on="2026-11-01")
-    data["audience"] = "party" if rtype.never_public else "public"
+    notice = data.get("notice_period") or {}
+    data.update(status="approved", approved_by="王芳", approved_on=notice.get("from") or "2026-11-01")
+    if "audience" not in data or data["audience"] == "public" and rtype.never_public:
+        data["audience"] = "party" if rtype.never_public else "public"
     return data, body
 
 
@@ -169,6 +174,7 @@ def build_matrix(payloads: list[str]) -> Matrix:
         ext = "md" if rtype.markdown else "yaml"
         whole = next(s.path for s in slots if s.kind == "text" and s.path != "title")  # gets every payload
         for i in range(rounds):
+            before = m.tried
             full = every[i % len(every)]
             some = few[i % len(few)]
             who = names[i * 10 % len(names) :][:10] or names[:10]
@@ -183,6 +189,7 @@ def build_matrix(payloads: list[str]) -> Matrix:
             rec_body = "\n\n".join(full) if body is not None else None
             m.tried += len(full) if body is not None else 0
             m.files[f"{name}/{i:03d}.{ext}"] = dump(data, rec_body)
+            m.per_file[f"{name}/{i:03d}.{ext}"] = m.tried - before
         # Refused payloads: a record per chunk in a text field and a name field, which `check` must refuse.
         text_slots = [s for s in slots if s.kind == "text" and s.path != "title"][:1]
         name_slots = [s for s in slots if s.kind == "names"][:1]

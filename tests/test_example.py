@@ -6,11 +6,13 @@ import datetime as dt
 import json
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from site_builder import pipeline
+from site_builder.cnrules import format_money, rmb_upper
 from site_builder.project import project_catalog
 from site_builder.render.printing import printable, record_pdf_path
 from tests.conftest import REPO, run
@@ -73,3 +75,30 @@ def test_public_history_shows_the_correction_and_the_withdrawal(example: Path) -
     head = f"审计链 {last['seq']}:{last['hash'][:8]}"
     assert head in (example / "output/public/index.html").read_text(encoding="utf-8")
     assert head in (example / "output/public/r/juwu/dibao/2026-q4.html").read_text(encoding="utf-8")
+
+
+def test_annual_report_totals_equal_the_sum_of_its_ledgers_to_the_fen(example: Path) -> None:
+    checked = pipeline.check(example, dt.date(2026, 11, 26))
+    views = project_catalog(checked.catalog, "public", dt.date(2026, 11, 26), False, checked.site)
+    ledgers = sorted(
+        (v for v in views if v.rtype.name == "finance-ledger" and v.data["account"] == "党建经费"),
+        key=lambda v: v.data["period"],
+    )
+    assert [v.data["period"].key for v in ledgers] == ["2026-08", "2026-09", "2026-10"]
+    income = sum((e.get("income") or Decimal(0) for v in ledgers for e in v.data["entries"]), Decimal(0))
+    expense = sum((e.get("expense") or Decimal(0) for v in ledgers for e in v.data["entries"]), Decimal(0))
+    opening, closing = ledgers[0].data["opening_balance"], ledgers[-1].data["closing_balance"]
+    assert opening + income - expense == closing
+    page = (example / "output/public/report/dangjianjingfei/2026.html").read_text(encoding="utf-8")
+    for amount in (opening, income, expense, closing):
+        assert f"{format_money(amount)} 元" in page and rmb_upper(amount) in page
+    assert "与年末余额相符" in page
+    assert "2026年7月、2026年11月、2026年12月" in page  # months missing
+    assert page.count("<svg") == 1  # the trend chart
+    finance = (example / "output/public/area/finance.html").read_text(encoding="utf-8")
+    assert 'href="../report/dangjianjingfei/2026.html"' in finance
+    report_pdf = example / "output/public/pdf/report/dangjianjingfei/2026.pdf"
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils not installed")
+    text = subprocess.run(["pdftotext", str(report_pdf), "-"], capture_output=True, text=True).stdout
+    assert "党建经费2026年度经费使用情况" in text and format_money(income) in text and rmb_upper(closing) in text

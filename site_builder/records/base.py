@@ -19,6 +19,7 @@ from ..schema import (
     PeriodKind,
     Text,
 )
+from .rules import Due, Rule, Series, record_series
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -186,6 +187,7 @@ class ExtraPage:
     area: str
     context: dict[str, Any] = field(default_factory=dict)
     printable: bool = False  # also rendered as a PDF register (committee build)
+    date: dt.date | None = None  # the day the page speaks for (its PDF's date); default: the build date
 
 
 class RecordType:
@@ -210,6 +212,8 @@ class RecordType:
     table: str | None = None  # the list field exported as CSV
     columns: list[Column] = []
     example = ""  # a commented record for `sanwu new`
+    rules: tuple[Rule, ...] = ()  # declared rules (records/rules.py), applied by the catalog
+    due: Due | None = None  # a periodic disclosure: its span and deadline (逾期未公开, the 定期公开 calendar)
 
     @property
     def schema(self) -> Obj:
@@ -226,6 +230,10 @@ class RecordType:
     def check_all(self, recs: list[Record], catalog: Catalog, problems: Problems) -> None:
         """Rules across all records of this type."""
 
+    def series(self, recs: list[Record], as_of: dt.date) -> list[Series]:
+        """The periodic disclosures of this type (from `due`): one series per subject."""
+        return record_series(self.due, self.label, recs, as_of) if self.due else []
+
     def derived(self, data: dict[str, Any]) -> dict[str, Any]:
         """Figures over the whole record (counts, totals) that every audience of the record sees.
 
@@ -238,6 +246,10 @@ class RecordType:
     ) -> dict[str, Any]:
         """A type's own rule on top of the declared field audiences (e.g. details expire); none by default."""
         return shown
+
+    def summary_pages(self, recs: list[Record], audience: str, catalog: Catalog) -> list[ExtraPage]:
+        """Pages of figures over all valid records, for builds that may not see the records themselves; none by default."""
+        return []
 
     def extra_pages(self, views: list[Any], audience: str) -> list[ExtraPage]:
         """Pages over all this audience's records of the type (books, calendars); none by default."""

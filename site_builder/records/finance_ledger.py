@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from pypinyin import lazy_pinyin
+
 from ..cnrules import rmb_upper
 from ..errors import Problems
-from ..schema import Date, F, ListOf, Money, Names, Obj, PeriodKind, Text
-from .base import Column, Record, RecordType
+from ..schema import Date, F, ListOf, Money, Names, Obj, PeriodKind, Text, parse_period_text
+from .base import Column, ExtraPage, Record, RecordType
 from .charts import bar_chart
+from .rules import Due, OnePerPeriod, Unique, WithinPeriod
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -54,6 +58,12 @@ class FinanceLedger(RecordType):
     }
     list_keys = {"entries": "voucher"}
     row_names = {"entries": "凭证 {voucher}（{summary}）"}
+    rules = (
+        Unique("entries[]", "voucher", "凭证号", across=("account",)),
+        WithinPeriod("entries[].date"),
+        OnePerPeriod(("account",)),
+    )
+    due = Due("month", "finance_ledger_due_days", ("account",))
     table = "entries"
     columns = [
         Column("date", "日期", "date"),
@@ -85,8 +95,7 @@ status: draft                    # 审批后改为 approved
 """
 
     def check(self, rec: Record, problems: Problems, site: SiteConfig) -> None:
-        """Entries, dates, arithmetic and reviewers."""
-        period = rec.get("period")
+        """Entries, arithmetic and reviewers."""
         income = expense = ZERO
         for i, entry in enumerate(rec.get("entries", []), 1):
             if not isinstance(entry, dict):
@@ -108,14 +117,6 @@ status: draft                    # 审批后改为 approved
                 income += entry["income"]
             if isinstance(entry.get("expense"), Decimal):
                 expense += entry["expense"]
-            day = entry.get("date")
-            if period and hasattr(day, "year") and not period.contains(day):
-                rec.error(
-                    problems,
-                    f"{path}.date",
-                    f"日期 {day} 不在期间 {period.label}内",
-                    f"date {day} is outside the period {period.key}",
-                )
         self._check_balance(rec, income, expense, problems)
         if not rec.get("reviewed_by"):
             rec.error(
@@ -141,52 +142,12 @@ status: draft                    # 审批后改为 approved
             )
 
     def check_all(self, recs: list[Record], catalog: Catalog, problems: Problems) -> None:
-        """Per account: unique periods and vouchers, continuity, and gap months."""
-        by_account: dict[str, list[Record]] = defaultdict(list)
-        for rec in recs:
-            if rec.get("account") and rec.get("period"):
-                by_account[rec.get("account")].append(rec)
-        for account, items in sorted(by_account.items()):
-            self._check_account(account, sorted(items, key=lambda r: r.get("period")), problems)
-
-    def _check_account(self, account: str, items: list[Record], problems: Problems) -> None:
-        seen_periods: dict[str, Record] = {}
-        vouchers: dict[str, tuple[Record, int]] = {}
-        for rec in items:
-            key = rec.get("period").key
-            if key in seen_periods:
-                rec.error(
-                    problems,
-                    "period",
-                    f"账户“{account}”的 {rec.get('period').label} 已有记录 {seen_periods[key].path}",
-                    f"account {account!r} already has a record for {key}: {seen_periods[key].path}",
-                )
-            seen_periods[key] = rec
-            for i, entry in enumerate(rec.get("entries", []), 1):
-                voucher = entry.get("voucher") if isinstance(entry, dict) else None
-                if not isinstance(voucher, str):
-                    continue
-                if voucher in vouchers:
-                    other, n = vouchers[voucher]
-                    rec.error(
-                        problems,
-                        f"entries[{i}].voucher",
-                        f"凭证号 {voucher} 在账户“{account}”中重复（{other.path} 的 entries[{n}]）",
-                        f"voucher {voucher} is used twice in account {account!r} ({other.path} entries[{n}])",
-                    )
-                else:
-                    vouchers[voucher] = (rec, i)
-        for earlier, rec in zip(items, items[1:]):
-            previous = rec.get("period").previous()
-            if earlier.get("period") == previous:
+        """Per account: each opening balance continues the previous month's closing balance."""
+        by_period = {(r.get("account"), r.get("period")): r for r in recs if r.status != "withdrawn"}
+        for (account, period), rec in sorted(by_period.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            earlier = by_period.get((account, period.previous()))
+            if earlier is not None:
                 self._check_continuity(earlier, rec, problems)
-            elif earlier.get("period").key != rec.get("period").key:
-                rec.finding(
-                    problems,
-                    "period",
-                    f"账户“{account}”缺少 {previous.label} 的收支公示（上一期是 {earlier.get('period').label}）",
-                    f"account {account!r} has no ledger for {previous.key} (last one: {earlier.get('period').key})",
-                )
 
     def _check_continuity(self, earlier: Record, rec: Record, problems: Problems) -> None:
         closing, opening = earlier.get("closing_balance"), rec.get("opening_balance")
@@ -204,18 +165,10 @@ status: draft                    # 审批后改为 approved
         """Running balance, totals in figures and 大写, totals by category, charts."""
         balance = data["opening_balance"]
         rows = []
-        income = expense = ZERO
-        by_category: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"income": ZERO, "expense": ZERO})
         for entry in data["entries"]:
-            inc, exp = entry.get("income") or ZERO, entry.get("expense") or ZERO
-            balance += inc - exp
-            income += inc
-            expense += exp
-            cat = by_category[entry.get("category") or "未分类"]
-            cat["income"] += inc
-            cat["expense"] += exp
+            balance += (entry.get("income") or ZERO) - (entry.get("expense") or ZERO)
             rows.append({**entry, "balance": balance})
-        categories = sorted(by_category.items(), key=lambda kv: (-(kv[1]["income"] + kv[1]["expense"]), kv[0]))
+        income, expense, categories = totals(data["entries"])
         # The account's trend: the last twelve periods up to this one.
         same_account = sorted(
             (p for p in peers if p.get("account") == data.get("account") and p["period"] <= data["period"]),
@@ -244,6 +197,88 @@ status: draft                    # 审批后改为 approved
                 ],
             ),
         }
+
+    def extra_pages(self, views: list[Any], audience: str) -> list[ExtraPage]:
+        """The 经费使用情况 annual report of each account and year, generated from its published ledgers."""
+        groups: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+        for view in views:
+            if not view.draft and not view.withdrawn:
+                ledger = {**view.data, "id": view.id, "published_on": view.published_on}
+                groups[view.data["account"], view.data["period"].start.year].append(ledger)
+        pages = []
+        for (account, year), ledgers in sorted(groups.items()):
+            path = f"report/{slug(account)}/{year}.html"
+            title = f"{account}{year}年度经费使用情况"
+            report = annual_report(account, year, sorted(ledgers, key=lambda d: d["period"]))
+            day = max(d["published_on"] for d in ledgers)  # the report speaks for its latest ledger, not the build
+            pages.append(
+                ExtraPage(path, "reports/finance-annual.html", title, "finance", {"report": report}, True, day)
+            )
+        return pages
+
+
+def slug(text: str) -> str:
+    """党建经费 -> dangjianjingfei: a path segment for a name."""
+    return re.sub(r"[^a-z0-9]+", "-", "".join(lazy_pinyin(text)).lower()).strip("-") or "x"
+
+
+def totals(entries: list[dict[str, Any]]) -> tuple[Decimal, Decimal, list[tuple[str, dict[str, Decimal]]]]:
+    """Income, expense, and both by category (largest first), of ledger entries."""
+    income = expense = ZERO
+    by_category: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"income": ZERO, "expense": ZERO})
+    for entry in entries:
+        inc, exp = entry.get("income") or ZERO, entry.get("expense") or ZERO
+        income, expense = income + inc, expense + exp
+        by_category[entry.get("category") or "未分类"]["income"] += inc
+        by_category[entry.get("category") or "未分类"]["expense"] += exp
+    categories = sorted(by_category.items(), key=lambda kv: (-(kv[1]["income"] + kv[1]["expense"]), kv[0]))
+    return income, expense, categories
+
+
+def annual_report(account: str, year: int, ledgers: list[dict[str, Any]]) -> dict[str, Any]:
+    """One account's year from its ledgers: opening, totals by category and month, closing, 大写, missing months."""
+    income, expense, categories = totals([e for ledger in ledgers for e in ledger["entries"]])
+    by_month: dict[int, dict[str, Any]] = {}
+    for ledger in ledgers:
+        for entry in ledger["entries"]:
+            month = by_month.setdefault(entry["date"].month, {"income": ZERO, "expense": ZERO})
+            month["income"] += entry.get("income") or ZERO
+            month["expense"] += entry.get("expense") or ZERO
+        for m in range(ledger["period"].start.month, ledger["period"].end.month + 1):
+            by_month.setdefault(m, {"income": ZERO, "expense": ZERO})["ledger"] = ledger
+        by_month[ledger["period"].end.month]["closing"] = ledger["closing_balance"]
+    opening, closing = ledgers[0]["opening_balance"], ledgers[-1]["closing_balance"]
+    months = [{"month": m, "label": f"{m}月", **by_month.get(m, {})} for m in range(1, 13)]
+    missing = [parse_period_text(f"{year}-{m:02d}") for m in range(1, 13) if "ledger" not in by_month.get(m, {})]
+    shown = [m for m in months if "ledger" in m]
+    return {
+        "account": account,
+        "year": year,
+        "ledgers": ledgers,
+        "opening": opening,
+        "income": income,
+        "expense": expense,
+        "closing": closing,
+        "computed": opening + income - expense,
+        "upper": {
+            k: rmb_upper(v)
+            for k, v in (("opening", opening), ("income", income), ("expense", expense), ("closing", closing))
+        },
+        "categories": categories,
+        "months": months,
+        "missing": missing,
+        "first": ledgers[0]["period"],
+        "last": ledgers[-1]["period"],
+        "chart": bar_chart(
+            f"{account}{year}年各月收支与期末余额",
+            [m["label"] for m in shown],
+            [
+                ("收入", [m["income"] for m in shown]),
+                ("支出", [m["expense"] for m in shown]),
+                ("期末余额", [m.get("closing", ZERO) for m in shown]),
+            ],
+        ),
+    }
 
 
 TYPE = FinanceLedger()

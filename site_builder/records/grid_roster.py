@@ -18,6 +18,7 @@ from ..errors import Problems
 from ..load import Node
 from ..schema import Choice, Conv, F, Int, Kind, ListOf, Name, Obj, Text
 from .base import Column, Record, RecordType, personal_phone, work_phone
+from .rules import Unique
 
 if TYPE_CHECKING:
     from ..config import SiteConfig
@@ -85,6 +86,7 @@ class GridRoster(RecordType):
     area = "registers"
     fields = {"grids": F(ListOf(GRID, 1), True, "网格", see="public")}
     list_keys = {"grids": "id"}
+    rules = (Unique("grids[]", "id", "网格编号"),)
     table = "grids"
     columns = [
         Column("id", "编号"),
@@ -144,15 +146,7 @@ status: draft                    # 审批后改为 approved，并填写 approved
         grids: list[dict[str, Any]] = rec.get("grids") or []
         index: dict[str, int] = {}
         for i, grid in enumerate(grids, 1):
-            if grid["id"] in index:
-                rec.error(
-                    problems,
-                    f"grids[{i}].id",
-                    f"网格编号 {grid['id']} 重复（grids[{index[grid['id']]}] 已使用）",
-                    f"grid id {grid['id']} is used twice (already grids[{index[grid['id']]}])",
-                )
-            else:
-                index[grid["id"]] = i
+            index.setdefault(grid["id"], i)  # a repeated id is reported by the Unique rule
         in_cycles = self._check_cycles(rec, grids, index, problems)
         for i, grid in enumerate(grids, 1):
             parent = grid.get("parent")

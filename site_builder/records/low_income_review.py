@@ -14,6 +14,7 @@ from ..cnrules import check_id_number, format_date_cn
 from ..errors import Problems
 from ..schema import Choice, F, Int, ListOf, Money, Name, Obj, PeriodKind, Text
 from .base import NOTICE_PERIOD, Column, Record, RecordType
+from .rules import Due
 
 if TYPE_CHECKING:
     from ..config import SiteConfig
@@ -109,6 +110,7 @@ class LowIncomeReview(RecordType):
         "households": F(ListOf(HOUSEHOLD, min_items=1), True, "低保户", see="public"),
     }
     list_keys = {"households": "head", "summary.by_change": "change"}
+    due = Due("quarter", "low_income_review_due_days", after="start")
     table = "households"
     # Public-safe columns only: the CSV of every build has these; the committee build's JSON has the rest.
     columns = [

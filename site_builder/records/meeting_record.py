@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problems
-from ..schema import Choice, Date, F, ListOf, Name, Names, Obj, Period, Text, parse_period_text
+from ..schema import Choice, Date, F, ListOf, Name, Names, Obj, Text
 from .base import ExtraPage, Record, RecordType
+from .rules import Unique, periods_between, too_few
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -114,7 +115,6 @@ CADENCES = (
     Cadence("meetings_evaluation_per_year", ("民主评议",), "year", "开展", ("committee", "branch")),
     Cadence("meetings_democratic_life_per_half", ("民主生活会",), "half", "召开", ("committee",)),
 )
-SPAN_ZH = {"month": "每月", "quarter": "每季度", "half": "每半年", "year": "每年"}
 
 
 def org_level(org: str) -> str:
@@ -128,27 +128,6 @@ def org_level(org: str) -> str:
     if org.endswith(("党委", "党工委", "委员会")):
         return "committee"
     return "other"
-
-
-def period_of(day: dt.date, span: str) -> Period:
-    """The month, quarter, half or year containing a day."""
-    if span == "month":
-        return parse_period_text(f"{day.year}-{day.month:02d}")
-    if span == "quarter":
-        return parse_period_text(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
-    if span == "half":
-        return parse_period_text(f"{day.year}-H{1 if day.month <= 6 else 2}")
-    return parse_period_text(str(day.year))
-
-
-def periods_between(first: dt.date, running: dt.date, span: str) -> list[Period]:
-    """Periods from the one containing `first` up to, not including, the one containing `running`."""
-    out = []
-    period, stop = period_of(first, span), period_of(running, span)
-    while period.start < stop.start:
-        out.append(period)
-        period = period_of(period.end + dt.timedelta(days=1), span)
-    return out
 
 
 class MeetingRecord(RecordType):
@@ -174,6 +153,7 @@ class MeetingRecord(RecordType):
         "topics": F(ListOf(Text(), 1), True, "议题", see="party"),
     }
     list_keys = {"absent": "name"}
+    rules = (Unique("attendees[]", label="出席人员", person=True), Unique("absent[]", "name", "缺席人员", person=True))
     example = """\
 ---
 # 会议记录（三会一课等）：上面是信息块，下面 --- 之后是会议记录正文（Markdown）。
@@ -215,17 +195,8 @@ status: draft                    # 审批后改为 approved
         attendees = rec.get("attendees", [])
         if not attendees:
             rec.error(problems, "attendees", "出席人员不能为空", "the meeting needs at least one attendee")
-        seen: dict[str, int] = {}
-        for i, name in enumerate(attendees, 1):
-            if name in seen:
-                rec.error(
-                    problems,
-                    f"attendees[{i}]",
-                    f"出席人员 {name} 重复（第 {seen[name]} 个和第 {i} 个）；同名的人请加以区分，如 {name}（大）",
-                    f"attendee {name} is listed twice (#{seen[name]} and #{i})",
-                )
-            seen.setdefault(name, i)
-        absent_seen: dict[str, int] = {}
+        seen = set(attendees)
+        absent_seen: set[str] = set()
         for i, item in enumerate(rec.get("absent", []), 1):
             path, name = f"absent[{i}]", item["name"]
             if not item.get("reason"):
@@ -242,14 +213,7 @@ status: draft                    # 审批后改为 approved
                     f"{name} 同时列在出席人员（attendees）和缺席人员（absent）中，只能填一处",
                     f"{name} is listed both as attending and as absent",
                 )
-            elif name in absent_seen:
-                rec.error(
-                    problems,
-                    f"{path}.name",
-                    f"缺席人员 {name} 重复（absent[{absent_seen[name]}]）",
-                    f"absent member {name} is listed twice (absent[{absent_seen[name]}])",
-                )
-            absent_seen.setdefault(name, i)
+            absent_seen.add(name)
         for key, zh in (("host", "主持人"), ("recorder", "记录人")):
             if rec.get(key) in absent_seen:
                 rec.error(
@@ -285,12 +249,12 @@ status: draft                    # 审批后改为 approved
                 count = sum(1 for r in items if r.get("kind") in cadence.kinds and period.contains(r.get("date")))
                 if count >= need:
                     continue
-                did = f"没有{cadence.verb}{label}" if count == 0 else f"只{cadence.verb}了 {count} 次{label}"
+                did, en = too_few(count, need, cadence.span, label, cadence.verb)
                 anchor.finding(
                     problems,
                     "org",
-                    f"{org} {period.label} {did}（要求{SPAN_ZH[cadence.span]}至少 {need} 次）",
-                    f"{org}: {count} {label} in {period.key}, at least {need} per {cadence.span} required",
+                    f"{org} {period.label} {did}",
+                    f"{org} {period.key}: {en}",
                     period=period.key,
                     audience="party",  # counts of meetings, no minutes and no names: party members may see it
                 )

@@ -18,9 +18,9 @@ from ..cnrules import check_id_number
 from ..errors import Problems
 from ..schema import Choice, Date, F, ListOf, Month, Name, Obj, Text
 from .base import Column, Record, RecordType
+from .rules import OnePerPeriod, Unique
 
 if TYPE_CHECKING:
-    from ..catalog import Catalog
     from ..config import SiteConfig
 
 ROSTERS = ("入党申请人名册", "入党积极分子名册", "党员名册")
@@ -68,6 +68,8 @@ class MemberRoster(RecordType):
         "members": F(ListOf(MEMBER), True, "名册人员", see="party"),
     }
     list_keys = {"members": "name"}
+    # one roster of each kind per org and period, so counts of members are unambiguous
+    rules = (Unique("members[]", "name", "名册人员", person=True), OnePerPeriod(("org", "roster")))
     table = "members"
     columns = [
         Column("name", "姓名"),
@@ -108,18 +110,8 @@ status: draft                    # 审批后改为 approved
 
     def check(self, rec: Record, problems: Problems, site: SiteConfig) -> None:
         """ID numbers, names that must be unique, birth month against the ID, dates in order; certificates."""
-        seen: dict[str, int] = {}
         for i, member in enumerate(rec.get("members", []), 1):
-            path, name = f"members[{i}]", member["name"]
-            if name in seen:
-                rec.error(
-                    problems,
-                    f"{path}.name",
-                    f"{name} 在本名册中重复（与 members[{seen[name]}] 同名）；同名的人请加以区分，如 {name}（大）",
-                    f"{name} appears twice in this roster (same as members[{seen[name]}])",
-                )
-            seen.setdefault(name, i)
-            self._check_member(rec, path, member, problems)
+            self._check_member(rec, f"members[{i}]", member, problems)
         if rec.get("roster") == "党员名册":
             self._check_certificates(rec, problems, site)
 
@@ -183,24 +175,6 @@ status: draft                    # 审批后改为 approved
             return rec.period.key
         day = rec.published_on
         return f"{day.year}-{day.month:02d}" if day else ""
-
-    def check_all(self, recs: list[Record], catalog: Catalog, problems: Problems) -> None:
-        """One roster of each kind per org and period, so counts of members are unambiguous."""
-        seen: dict[tuple[str, str, str], Record] = {}
-        for rec in recs:
-            if rec.status == "withdrawn":
-                continue
-            key = (rec.get("org"), rec.get("roster"), rec.period.key if rec.period else "")
-            if key in seen:
-                rec.error(
-                    problems,
-                    "roster",
-                    f"{key[0]} 的{key[1]}已有记录 {seen[key].path}；"
-                    "每个党组织每种名册只保留一份（可用 period 区分年度）",
-                    f"{key[0]} already has a {key[1]} record: {seen[key].path}",
-                )
-            else:
-                seen[key] = rec
 
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
         """Counts by branch, category and gender; which columns have anything to show; certificates."""

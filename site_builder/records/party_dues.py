@@ -10,9 +10,9 @@ from ..cnrules import expected_dues, expected_monthly_dues
 from ..errors import Problems
 from ..schema import Choice, F, Int, ListOf, Money, Name, Obj, Period, PeriodKind, Text
 from .base import Column, Record, RecordType
+from .rules import Due, OnePerPeriod, Unique
 
 if TYPE_CHECKING:
-    from ..catalog import Catalog
     from ..config import SiteConfig
 
 ZERO = Decimal("0.00")
@@ -87,6 +87,8 @@ class PartyDues(RecordType):
         "members": F(ListOf(MEMBER, min_items=1), True, "党员交纳明细", see="party"),
     }
     list_keys = {"members": "name"}
+    due = Due("quarter", "party_dues_due_days", ("branch",))
+    rules = (Unique("members[].months[]", label="月份"), OnePerPeriod(("branch",)))
     table = "members"
     columns = [
         Column("name", "姓名"),
@@ -134,8 +136,6 @@ status: draft                     # 审批后改为 approved
                         f"月份 {month} 不在期间 {period.label}（{months_label(allowed)}）内",
                         f"month {month} is outside the period {period.key}",
                     )
-                elif months.index(month) < j - 1:
-                    rec.error(problems, f"{path}.months[{j}]", f"月份 {month} 重复", f"month {month} is listed twice")
             category, base = member["category"], member.get("monthly_base")
             if category in BASED and base is None:
                 rec.error(
@@ -159,21 +159,6 @@ status: draft                     # 审批后改为 approved
                 f"{member['name']}应交党费 {plain(total)} 元（{how}），填写的是 {plain(member['amount'])} 元",
                 f"{member['name']} should pay {plain(total)} ({how}), got {plain(member['amount'])}",
             )
-
-    def check_all(self, recs: list[Record], catalog: Catalog, problems: Problems) -> None:
-        """One record per branch and period."""
-        seen: dict[tuple[str, str], Record] = {}
-        for rec in recs:
-            key = (rec.get("branch"), rec.get("period").key)
-            if key in seen:
-                rec.error(
-                    problems,
-                    "period",
-                    f"{key[0]}的 {rec.get('period').label} 已有党费收缴记录 {seen[key].path}",
-                    f"{key[0]} already has a dues record for {key[1]}: {seen[key].path}",
-                )
-            else:
-                seen[key] = rec
 
     def derived(self, data: dict[str, Any]) -> dict[str, Any]:
         """The branch totals, which a public build shows without the members."""

@@ -21,6 +21,7 @@ from ..cnrules import format_date_cn
 from ..errors import Problems
 from ..schema import Choice, Date, F, ListOf, Name, Names, Obj, PeriodKind, Text
 from .base import Column, Record, RecordType, personal_phone
+from .rules import Due, Unique, WithinPeriod
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -102,6 +103,8 @@ class PatrolSchedule(RecordType):
         "shifts": F(ListOf(SHIFT, 1), True, "班次", see="public"),
     }
     list_keys = {"shifts": ("date", "slot")}
+    due = Due("month", "patrol_schedule_due_days", after="start")
+    rules = (WithinPeriod("shifts[].date"), Unique("shifts[]", ("date", "slot"), "班次"))
     table = "shifts"
     columns = [
         Column("date", "日期", "date"),
@@ -132,30 +135,10 @@ status: draft                    # 审批后改为 approved，并填写 approved
 """
 
     def check(self, rec: Record, problems: Problems, site: SiteConfig) -> None:
-        """Dates, duplicates, leaders, shift sizes and nights without a shift."""
-        period = rec.get("period")
-        seen: dict[tuple[dt.date, str], int] = {}
+        """Leaders, shift sizes and nights without a shift."""
         for i, shift in enumerate(rec.get("shifts") or [], 1):
-            path = f"shifts[{i}]"
-            day, slot = shift["date"], shift["slot"]
-            when = f"{format_date_cn(day)}{slot}"
-            if not period.contains(day):
-                rec.error(
-                    problems,
-                    f"{path}.date",
-                    f"日期 {day} 不在期间 {period.label}内",
-                    f"date {day} is outside the period {period.key}",
-                )
-            if (day, slot) in seen:
-                rec.error(
-                    problems,
-                    path,
-                    f"{when}已在 shifts[{seen[day, slot]}] 排过班，同一晚的同一时段只能有一个班次",
-                    f"{day} {slot} is already scheduled in shifts[{seen[day, slot]}]",
-                )
-            else:
-                seen[day, slot] = i
-            self._check_shift(rec, path, when, shift, site, problems)
+            when = f"{format_date_cn(shift['date'])}{shift['slot']}"
+            self._check_shift(rec, f"shifts[{i}]", when, shift, site, problems)
         self._check_nights(rec, problems)
 
     def _check_shift(

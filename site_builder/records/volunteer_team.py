@@ -28,6 +28,7 @@ from ..cnrules import format_date_cn
 from ..errors import Problems
 from ..schema import Bool, Choice, Date, F, ListOf, Name, Names, Number, Obj, Text, parse_period_text
 from .base import Column, Record, RecordType, personal_phone, work_phone
+from .rules import Due, Series, Unique, WithinPeriod, period_of
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -119,6 +120,8 @@ class VolunteerTeam(RecordType):
         "activities": F(ListOf(ACTIVITY), doc="服务活动记录", see="public"),
     }
     list_keys = {"members": "name", "activities": ("date", "content")}
+    due = Due("month", "volunteer_activity_due_days")
+    rules = (Unique("members[]", "name", "队员", person=True), WithinPeriod("activities[].date"))
     table = "members"
     columns = [
         Column("name", "姓名"),
@@ -151,7 +154,7 @@ status: draft                    # 审批后改为 approved，并填写 approved
     def check(self, rec: Record, problems: Problems, site: SiteConfig) -> None:
         """Roster, leader, activities, team size and monthly service."""
         members = rec.get("members") or []
-        names = self._check_members(rec, members, problems)
+        names = {m["name"] for m in members}
         leader = rec.get("leader")
         if leader and leader not in names:
             rec.error(
@@ -172,33 +175,10 @@ status: draft                    # 审批后改为 approved，并填写 approved
             )
         self._check_months(rec, site.rule("volunteer_min_monthly_hours"), problems)
 
-    def _check_members(self, rec: Record, members: list[dict[str, Any]], problems: Problems) -> set[str]:
-        seen: dict[str, int] = {}
-        for i, member in enumerate(members, 1):
-            name = member["name"]
-            if name in seen:
-                rec.error(
-                    problems,
-                    f"members[{i}].name",
-                    f"队员 {name} 重复（members[{seen[name]}] 已有此人；同名的请加以区分，如 {name}（大））",
-                    f"member {name} is listed twice (already members[{seen[name]}])",
-                )
-            else:
-                seen[name] = i
-        return set(seen)
-
     def _check_activities(self, rec: Record, names: set[str], problems: Problems) -> None:
-        period = rec.period
         for i, activity in enumerate(rec.get("activities") or [], 1):
             path = f"activities[{i}]"
-            day, hours = activity["date"], activity["hours"]
-            if period and not period.contains(day):
-                rec.error(
-                    problems,
-                    f"{path}.date",
-                    f"日期 {day} 不在期间 {period.label}内",
-                    f"date {day} is outside the period {period.key}",
-                )
+            hours = activity["hours"]
             if not 0 < hours <= MAX_HOURS:
                 rec.error(
                     problems,
@@ -272,6 +252,19 @@ status: draft                    # 审批后改为 approved，并填写 approved
             f"{len(party_members)} party members (at least {need} needed)",
             period=finding_period(target),
         )
+
+    def series(self, recs: list[Record], as_of: dt.date) -> list[Series]:
+        """Each published team's monthly activity, from the month it was published (earlier months: check())."""
+        out = []
+        for rec in recs:
+            published = rec.published_on
+            if rec.status != "approved" or published is None or published > as_of:
+                continue
+            series = Series(f"{rec.title}服务活动", "month", self.due, rec, first=period_of(published, "month"))  # type: ignore[arg-type]
+            for activity in sorted(rec.get("activities") or [], key=lambda a: a["date"]):
+                series.done.setdefault(month_key(activity["date"]), (activity["date"], rec.id))
+            out.append(series)
+        return out
 
     @staticmethod
     def _party_members(catalog: Catalog) -> set[str]:

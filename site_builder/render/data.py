@@ -59,8 +59,8 @@ def cell(value: Any, kind: str) -> str:
 
 def table_rows(view: View) -> list[dict[str, Any]]:
     """The rows of the record's main table as this audience sees them (CSV and .xlsx alike)."""
-    rows: list[dict[str, Any]] = view.extra.get("rows") or view.data.get(view.rtype.table or "", [])
-    return rows
+    rows = view.extra.get("rows") or view.data.get(view.rtype.table or "", [])
+    return rows if isinstance(rows, list) else []  # a list this audience gets only as its count
 
 
 def record_csv(view: View) -> bytes:

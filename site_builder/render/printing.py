@@ -93,7 +93,7 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
         path = "pdf/" + page.path.removesuffix(".html") + ".pdf"
         content = main_content(render_template(env, page.template, page.path, ctx, page=page, **page.context))
         html = render_template(env, "pdf/page.html", path, ctx, page=page, content=content)
-        jobs[path] = pdf.PdfJob(html, base, page.title, author, ctx.as_of)
+        jobs[path] = pdf.PdfJob(html, base, page.title, author, page.date or ctx.as_of)
     if not jobs:
         return {}
     (project / CACHE).mkdir(parents=True, exist_ok=True)

@@ -64,7 +64,7 @@ def test_the_example_passes_check(site) -> None:
 
 def test_a_duplicate_grid_id_is_an_error_at_the_second(site) -> None:
     grids = [STREET, COMMUNITY, court("C11", "第一网格"), court("C11", "第二网格")]
-    assert only(site({"g.yaml": roster(grids)})) == [("error", "grids[4].id", "网格编号 C11 重复（grids[3] 已使用）")]
+    assert only(site({"g.yaml": roster(grids)})) == [("error", "grids[4].id", "网格编号 C11 重复（grids[3] 已有）")]
 
 
 def test_an_unknown_parent_is_an_error(site) -> None:

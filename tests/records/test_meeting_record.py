@@ -88,7 +88,9 @@ def test_person_both_attending_and_absent(site) -> None:
 
 def test_same_person_absent_twice(site) -> None:
     project = site({"m.md": meeting(absent="\n  - {name: 蒋志伟, reason: 出差}\n  - {name: 蒋志伟, reason: 病假}")})
-    assert check_lines(project) == ["content/m.md:12:6: 错误: absent[2].name: 缺席人员 蒋志伟 重复（absent[1]）"]
+    assert check_lines(project) == [
+        "content/m.md:12:6: 错误: absent[2].name: 缺席人员 蒋志伟 重复（absent[1] 已有）；同名的人请加以区分，如 蒋志伟（大）"
+    ]
 
 
 @pytest.mark.parametrize(("key", "line"), [("host", 2), ("recorder", 2)])
@@ -111,7 +113,7 @@ def test_attendee_written_twice(site) -> None:
     project = site({"m.md": meeting(attendees="[杨卫东, 郑海涛, 杨卫东]")})
     assert check_lines(project) == [
         "content/m.md:9:23: 错误: attendees[3]: "
-        "出席人员 杨卫东 重复（第 1 个和第 3 个）；同名的人请加以区分，如 杨卫东（大）"
+        "出席人员 杨卫东 重复（attendees[1] 已有）；同名的人请加以区分，如 杨卫东（大）"
     ]
 
 
@@ -368,7 +370,7 @@ def test_books_are_printable_pages_of_the_committee_build_only(site) -> None:
     checked = pipeline.check(site(BOOK_FILES))
     for audience in AUDIENCES:
         views = project_catalog(checked.catalog, audience, dt.date(2026, 11, 26), False, checked.site)
-        books = [p for p in pipeline.extra_pages(views, audience) if p.path.startswith("books/")]
+        books = [p for p in pipeline.extra_pages(checked.catalog, views, audience) if p.path.startswith("books/")]
         if audience != "committee":
             assert books == []
             continue

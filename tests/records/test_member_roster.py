@@ -100,7 +100,7 @@ def test_duplicate_names_in_one_roster(site) -> None:
     project = site({"r.yaml": CERTIFIED.replace("name: 石磊", "name: 吴婷")})
     assert check_lines(project) == [
         "content/r.yaml:10:6: 错误: members[3].name: "
-        "吴婷 在本名册中重复（与 members[2] 同名）；同名的人请加以区分，如 吴婷（大）"
+        "名册人员 吴婷 重复（members[2] 已有）；同名的人请加以区分，如 吴婷（大）"
     ]
 
 
@@ -130,8 +130,7 @@ def test_a_roster_can_never_be_public(site) -> None:
 def test_one_roster_of_a_kind_per_org_and_period(site) -> None:
     project = site({"a.yaml": CERTIFIED, "b.yaml": CERTIFIED})
     assert check_lines(project) == [
-        "content/b.yaml:3:1: 错误: roster: 凤凰社区党委 的党员名册已有记录 content/a.yaml；"
-        "每个党组织每种名册只保留一份（可用 period 区分年度）"
+        "content/b.yaml:4:1: 错误: org: “凤凰社区党委党员名册”已有一份名册：content/a.yaml（只能有一份；更正请修改原记录）"
     ]
     project = site(
         {"a.yaml": CERTIFIED, "b.yaml": CERTIFIED.replace("status: approved", "period: 2025\nstatus: approved")}

@@ -142,7 +142,7 @@ def test_monthly_period_allows_its_own_month_only(site) -> None:
 def test_a_month_listed_twice_is_an_error(site) -> None:
     line = "{name: 张建华, category: 在职, monthly_base: 5600.00, months: [7, 8, 8], amount: 168.00}"
     assert check_lines(site({PATH: record(member(line))})) == [
-        f"{SOURCE}:9:{col(line, '8', 2)}: 错误: members[1].months[3]: 月份 8 重复"
+        f"{SOURCE}:9:{col(line, '8', 2)}: 错误: members[1].months[3]: 月份 8 重复（members[1].months[2] 已有）"
     ]
 
 
@@ -150,8 +150,8 @@ def test_one_record_per_branch_and_period(site) -> None:
     other = record().replace("title: 第一网格", "title: 重复的第一网格")
     lines = check_lines(site({PATH: record(), "dangwu/dangfei/again.yaml": other}))
     assert lines == [
-        "content/dangwu/dangfei/again.yaml:3:1: 错误: period: 第一网格党支部的 2026年第三季度 已有党费收缴记录 "
-        f"{SOURCE}"
+        "content/dangwu/dangfei/again.yaml:3:1: 错误: period: 第一网格党支部2026年第三季度已有一份党费收缴："
+        f"{SOURCE}（每期只能有一份；更正请修改原记录）"
     ]
 
 

@@ -76,14 +76,14 @@ def test_the_example_passes_check_without_errors(site) -> None:
 def test_a_shift_outside_the_period_is_an_error(site) -> None:
     lines = [*november(), shift(dt.date(2026, 12, 1), "上半夜", FIRST, leader="甲一")]
     assert only(site({"p.yaml": schedule(lines)})) == [
-        ("error", "shifts[61].date", "日期 2026-12-01 不在期间 2026年11月内")
+        ("error", "shifts[61].date", "日期 2026年12月1日 不在所属期间 2026年11月（2026年11月1日至2026年11月30日）之内")
     ]
 
 
 def test_two_shifts_of_the_same_night_and_slot_are_an_error(site) -> None:
     lines = [*november(), shift(dt.date(2026, 11, 3), "下半夜", ["丙一", "丙二", "丙三", "丙四"])]
     assert only(site({"p.yaml": schedule(lines)})) == [
-        ("error", "shifts[61]", "2026年11月3日下半夜已在 shifts[6] 排过班，同一晚的同一时段只能有一个班次")
+        ("error", "shifts[61]", "班次 2026年11月3日 下半夜 重复（shifts[6] 已有）")
     ]
 
 

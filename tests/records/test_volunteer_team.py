@@ -106,7 +106,7 @@ def test_a_member_listed_twice_is_an_error(site) -> None:
         (
             "error",
             "members[16].name",
-            "队员 队员03 重复（members[3] 已有此人；同名的请加以区分，如 队员03（大））",
+            "队员 队员03 重复（members[3] 已有）；同名的人请加以区分，如 队员03（大）",
         )
     ]
 
@@ -147,7 +147,11 @@ def test_activity_dates_must_lie_in_the_period(site) -> None:
     )
     found = only(site({"team.yaml": team(activities=activities, extra="period: 2026-Q4\n")}))
     assert [f for f in found if f[0] == "error"] == [
-        ("error", "activities[3].date", "日期 2027-01-05 不在期间 2026年第四季度内")
+        (
+            "error",
+            "activities[3].date",
+            "日期 2027年1月5日 不在所属期间 2026年第四季度（2026年10月1日至2026年12月31日）之内",
+        )
     ]
 
 
