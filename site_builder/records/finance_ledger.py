@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from decimal import Decimal
@@ -218,8 +219,11 @@ status: draft                    # 审批后改为 approved
 
 
 def slug(text: str) -> str:
-    """党建经费 -> dangjianjingfei: a path segment for a name."""
-    return re.sub(r"[^a-z0-9]+", "-", "".join(lazy_pinyin(text)).lower()).strip("-") or "x"
+    """党建经费 -> dangjianjingfei: a path segment for a name (a long name is cut, its hash keeps it apart)."""
+    segment = re.sub(r"[^a-z0-9]+", "-", "".join(lazy_pinyin(text)).lower()).strip("-") or "x"
+    if len(segment) <= 60:
+        return segment
+    return f"{segment[:48].strip('-')}-{hashlib.sha256(text.encode('utf-8', 'replace')).hexdigest()[:8]}"
 
 
 def totals(entries: list[dict[str, Any]]) -> tuple[Decimal, Decimal, list[tuple[str, dict[str, Decimal]]]]:
