@@ -38,17 +38,26 @@ def record_json(view: View) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def cell(value: Any, kind: str) -> str:
-    """A CSV cell: plain numbers so Excel can add them up; text that Excel would run or mangle, made inert."""
+def cell_text(value: Any, kind: str) -> str:
+    """How a table value reads in a cell (CSV and .xlsx): lists joined by 、, money to the fen, ISO dates."""
     if value is None:
         return ""
+    if isinstance(value, list):
+        return "、".join(str(to_plain(v)) for v in value)
     if isinstance(value, Decimal):
         return f"{value:.2f}" if kind == "money" else str(value)
-    if isinstance(value, list):
-        text = "、".join(str(to_plain(v)) for v in value)
-    else:
-        text = str(to_plain(value))
-    if kind in ("money", "number", "date") and not isinstance(value, (list, str)):
+    return str(to_plain(value))
+
+
+def cell(value: Any, kind: str) -> str:
+    """A CSV cell: plain numbers so Excel can add them up; text that Excel would run or mangle — names
+    included — made inert."""
+    text = cell_text(value, kind)
+    if (
+        value is None
+        or isinstance(value, Decimal)
+        or (kind in ("money", "number", "date") and not isinstance(value, (list, str)))
+    ):
         return text
     if text[:1] in ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠"):
         return "'" + text  # never a formula (CSV injection)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import SanwuError
 from ..records.base import Column
+from ..render.data import cell_text
 from ..schema import Bool, Choice, Date, Int, Kind, Money, Month, Names, Number, to_plain
 from .layouts import LAYOUTS, Table
 
@@ -69,14 +70,12 @@ def put(sheet: Worksheet, row: int, col: int, value: Any, kind: str) -> None:
     cell = sheet.cell(row=row, column=col)
     if value is None or value == "":
         return
-    if kind == "names" and isinstance(value, list):
-        value = "、".join(str(v) for v in value)
     if kind in ("money", "number") and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         cell.value = value
     elif kind == "date" and isinstance(value, dt.date):
         cell.value = value
     else:
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(to_plain(value)))
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", cell_text(value, kind))
         cell.data_type = "s"  # never a formula, an error code or a number Excel would round
     cell.number_format = FORMATS.get(kind, "@")
 
