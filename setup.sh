@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 mode="${1:-build}"
 
 debs=(fonts-noto-cjk libharfbuzz-subset0)
-[ "$mode" = test ] && debs+=(poppler-utils zbar-tools git)
+# the browser suite (tests/browser): Debian's chromium driven by Playwright, axe-core from npm
+[ "$mode" = test ] && debs+=(poppler-utils zbar-tools git chromium nodejs npm)
 python3 -c 'import ensurepip' 2>/dev/null || debs+=(python3-venv)
 missing=()
 for pkg in "${debs[@]}"; do
@@ -14,12 +15,16 @@ for pkg in "${debs[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "正在安装系统软件包：${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+
+if [ "$mode" = test ] && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+  npm ci --prefix tests/browser --no-audit --no-fund --silent
+fi
 
 case "$mode" in
   build) .venv/bin/sanwu build --audience all ;;

@@ -303,12 +303,14 @@ def history(
     """
     revisions: list[Revision] = []
     before: dict[str, Any] | None = None
-    for entry in entries:
-        if entry.id != record_id:
-            continue
-        snapshot = _read_snapshot(audit_dir, entry.seq)
+    own = [entry for entry in entries if entry.id == record_id]
+    for i, entry in enumerate(own):
+        # A snapshot is read only when a diff needs it: a first revision followed by no correction
+        # (most records) shows no changes, so its snapshot is left to `audit verify`.
+        needed = entry.rev != 1 or (i + 1 < len(own) and own[i + 1].rev != 1)
+        snapshot = _read_snapshot(audit_dir, entry.seq) if needed else None
         data: dict[str, Any] | None = None
-        if unwritten is not None and entry.seq in unwritten:
+        if needed and unwritten is not None and entry.seq in unwritten:
             data = project(unwritten[entry.seq]) if project else unwritten[entry.seq]
         elif snapshot is not None:
             salt, data = snapshot
@@ -421,7 +423,8 @@ def _plan_one(
     old: dict[str, Any] | None = None
     if snapshot is not None:
         salt, old = snapshot
-        if _content_hash(salt, old) != last.content_hash:
+        content_changed = _content_hash(salt, data) != last.content_hash
+        if content_changed and _content_hash(salt, old) != last.content_hash:
             path = _snapshot_path(audit_dir, last.seq)
             return None, [
                 AuditProblem(
@@ -431,7 +434,6 @@ def _plan_one(
                     f"{path}: the audit snapshot does not match the log; run sanwu audit verify",
                 )
             ]
-        content_changed = _content_hash(salt, data) != last.content_hash
     elif last.action == "withdrawn":
         # A withdrawn record's snapshot may be purged; its content can no longer be compared, so
         # only a return to publication is a revision.

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pypinyin import lazy_pinyin
-
 from .cnrules import format_date_cn
 from .config import SiteConfig
 from .errors import Location, Problems
@@ -40,6 +38,8 @@ class Catalog:
 
 def path_id(rel: str) -> str:
     """content/财务/十一月.yaml -> caiwu/shiyiyue: ASCII, lowercase, pinyin for Chinese."""
+    from pypinyin import lazy_pinyin  # its dictionaries take a second to load: only for Chinese paths
+
     parts = PurePosixPath(rel).with_suffix("").parts[1:]  # drop "content"
     out = []
     for part in parts:

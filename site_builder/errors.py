@@ -14,7 +14,7 @@ SEVERITY_LABEL = {
 }
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """A position in a content file; line and column count from 1."""
 

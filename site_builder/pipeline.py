@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import gate, trail
+from jinja2 import Environment
+
+from . import gate, incremental, trail
 from .catalog import Catalog, build_catalog, due_calendar
 from .config import SiteConfig, load_config
 from .errors import ContentErrors, Problems, SanwuError
@@ -18,9 +22,11 @@ from .records import AUDIENCES, TYPES
 from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, record_xlsx, robots, sitemap
 from .render.feeds import atom_feed
-from .render.html import SiteContext, make_env, render_pages
-from .render.printing import plan_paths, render_pdfs
-from .render.search import index_site
+from .render.html import Page, SiteContext, make_env, plan_pages, render_page, web_stylesheet
+from .render.parallel import Item, render_all
+from .render.search import search_index
+from .timing import dump as dump_timings
+from .timing import stage
 from .write import clean_debris, staged, write_files
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -52,10 +58,13 @@ def check(project: Path, as_of: dt.date | None = None) -> Checked:
     if not (project / "content").is_dir():
         raise SanwuError(f"找不到 content/ 文件夹（在 {project} 中）；新建站点请用 sanwu init")
     site = load_config(project, problems)
-    loaded = load_content(project)
+    with stage("load"):
+        loaded = load_content(project)
     problems.extend(loaded.problems)
-    catalog = build_catalog(loaded.records, project, site, problems, resolve_as_of(as_of, site))
+    with stage("validate"):
+        catalog = build_catalog(loaded.records, project, site, problems, resolve_as_of(as_of, site))
     gate.scan(catalog, site, problems)
+    dump_timings()
     return Checked(site, catalog, problems)
 
 
@@ -86,14 +95,24 @@ def build(
 
     A build with drafts is a preview: it never records revisions (nor does --no-record).
     """
+    if pdf:
+        from .render import printing  # WeasyPrint takes seconds to import: only for builds that make PDFs
+    output = output or project / "output"
+    # Digested before anything is read, so an edit made while this build runs is seen by the next one.
+    content = incremental.content_digest(project)
+    day = resolve_as_of(as_of, load_config(project, Problems()))
+    options = (audiences, day, drafts, strict, record, pdf, str(output.resolve()), pdf and printing.renderer_identity())
+    unchanged = incremental.previous(project, incremental.inputs(project, content, options), output, audiences)
+    if unchanged is not None:
+        return replace(unchanged, recorded=0)
+    incremental.forget(project)
     checked = check(project, as_of)
-    day = checked.catalog.as_of
     recording = record and not drafts
-    pending = trail.plan(project, checked.catalog, day, checked.problems, "error" if recording else "warning")
+    with stage("trail plan"):
+        pending = trail.plan(project, checked.catalog, day, checked.problems, "error" if recording else "warning")
     errors = checked.problems.errors(strict)
     if errors:
         raise ContentErrors(errors)
-    output = output or project / "output"
     work = project / STAGING
     clean_debris(work)
     env = make_env(project)
@@ -101,28 +120,38 @@ def build(
     to_record = pending if recording else []
     # Everything is rendered first, with the chain head the new revisions will make; the log is written
     # only when all audiences rendered, and the outputs are swapped in only after that.
-    with staged(output, work) as stage, trail.recording(project, to_record) as new:
+    with staged(output, work) as stage_folder, trail.recording(project, to_record) as new:
         entries = trail.read_entries(project) + new
         unwritten = {entry.seq: item.data for entry, item in zip(new, to_record)}
         head = trail.chain_head(entries)
         for audience in audiences:
-            views = project_catalog(checked.catalog, audience, day, drafts, checked.site)
-            history = trail.histories(project, entries, views, audience, day, checked.site, unwritten)
+            with stage("project"):
+                views = project_catalog(checked.catalog, audience, day, drafts, checked.site)
+            with stage("history"):
+                history = trail.histories(project, entries, views, audience, day, checked.site, unwritten)
             ctx = SiteContext(checked.site, audience, day, views, head, history.by_id, history.changes)
             ctx.findings = visible_findings(checked.problems.sorted(), audience)
             ctx.extra_pages = extra_pages(checked.catalog, views, audience)
             if pdf:
-                ctx.pdfs = plan_paths(ctx)
-            files = render_pages(env, ctx)
-            files.update(render_data(views))
-            files.update(render_extras(project, checked, ctx, list(files)))
+                ctx.pdfs = printing.plan_paths(ctx)
+            root = stage_folder(audience)
+            with stage("html and data"):
+                written = render_all(root, render_items(env, ctx))
+            files = render_extras(project, checked, ctx, written)
+            files["static/site.css"] = web_stylesheet(env)
             if pdf:
-                files.update(render_pdfs(project, env, ctx))
-            root = stage(audience)
-            write_files(root, files)
-            index_site(root)
-            built.outputs[audience] = len(files)
+                with stage("pdf"):
+                    files.update(printing.render_pdfs(project, env, ctx))
+            with stage("write"):
+                write_files(root, files)
+            with stage("search"):
+                record_pages = {ctx.page_of(v): root / ctx.page_of(v) for v in ctx.views}
+                pages = {path: file.read_bytes() for path, file in record_pages.items() if file.is_file()}
+                write_files(root, search_index(ctx, pages))
+            built.outputs[audience] = len(written) + len(files)
         built.recorded = len(new)
+    incremental.remember(project, incremental.inputs(project, content, options), output, audiences, built)
+    dump_timings()
     return built
 
 
@@ -140,16 +169,23 @@ def extra_pages(catalog: Catalog, views: list[View], audience: str) -> list[Extr
     return pages
 
 
-def render_data(views: list[View]) -> dict[str, bytes]:
-    """JSON and CSV downloads for every record page."""
-    files = {}
-    for view in views:
-        paths = data_paths(view)
-        files[paths["json"]] = record_json(view)
-        if "csv" in paths:
-            files[paths["csv"]] = record_csv(view)
-            files[paths["xlsx"]] = record_xlsx(view)
-    return files
+def render_items(env: Environment, ctx: SiteContext) -> list[Item]:
+    """Every HTML page, and every record's downloads (JSON, CSV, .xlsx), as items to render in parallel."""
+    items: list[Item] = [functools.partial(_page, env, ctx, page) for page in plan_pages(ctx)]
+    return items + [functools.partial(render_data, view) for view in ctx.views]
+
+
+def _page(env: Environment, ctx: SiteContext, page: Page) -> Iterator[tuple[str, bytes]]:
+    yield page.path, render_page(env, ctx, page)
+
+
+def render_data(view: View) -> Iterator[tuple[str, bytes]]:
+    """A record's downloads: JSON, and its table as CSV and .xlsx."""
+    paths = data_paths(view)
+    yield paths["json"], record_json(view)
+    if "csv" in paths:
+        yield paths["csv"], record_csv(view)
+        yield paths["xlsx"], record_xlsx(view)
 
 
 def render_extras(project: Path, checked: Checked, ctx: SiteContext, pages: list[str]) -> dict[str, bytes]:

@@ -237,6 +237,8 @@ def parse_date(text: str) -> dt.date:
     if not m:
         raise Bad(f"日期应写成 2026-11-26 的格式，得到 “{text}”", f"date must look like 2026-11-26, got {text!r}")
     year, month, day = (int(g) for g in m.groups() if g and g.isdigit())
+    if MIN_YEAR <= year <= MAX_YEAR and 1 <= month <= 12 and 1 <= day <= 28:
+        return dt.date(year, month, day)  # the usual case, without the calendar checks below
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise Bad(
             f"日期 {text} 的年份应在 {MIN_YEAR} 到 {MAX_YEAR} 之间", f"date {text}: year must be {MIN_YEAR}–{MAX_YEAR}"

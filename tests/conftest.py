@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -78,3 +79,16 @@ def site(tmp_path: Path) -> Callable[..., Path]:
 def run(project: Path, *args: str) -> Result:
     """Run the sanwu CLI in a project folder."""
     return CliRunner().invoke(main, ["-C", str(project), *args], catch_exceptions=False)
+
+
+EXAMPLE_AS_OF = "2026-11-26"
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example community (content/) built once per session for every audience, PDFs included."""
+    project = tmp_path_factory.mktemp("example") / "site"
+    shutil.copytree(REPO / "content", project / "content")
+    result = run(project, "build", "--audience", "all", "--as-of", EXAMPLE_AS_OF)
+    assert result.exit_code == 0, result.output
+    return project

@@ -19,15 +19,9 @@ from tests.conftest import REPO, run
 from tests.test_build import broken_links
 
 
-@pytest.fixture(scope="module")
-def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = tmp_path_factory.mktemp("example") / "site"
-    shutil.copytree(REPO / "content", project / "content")
-    result = run(project, "build", "--as-of", "2026-11-26")
-    assert result.exit_code == 0, result.output
-    result = run(project, "build", "--audience", "party", "--as-of", "2026-11-26", "--no-pdf")
-    assert result.exit_code == 0, result.output
-    return project
+@pytest.fixture
+def example(example_site: Path) -> Path:
+    return example_site
 
 
 def test_check_passes_with_findings_and_strict_fails() -> None:

@@ -34,7 +34,7 @@ FORBIDDEN_TAGS = {
     "form",
 }
 OUR_SVG = {"chart", "qr"}
-OUR_SCRIPTS = {"pagefind/pagefind-ui.js", "static/search.js"}  # search.html only
+OUR_SCRIPTS = {"pagefind/pagefind-ui.js", "static/search.js"}  # search.html only (Pagefind or our own index)
 BAD_URL = re.compile(r"^\s*(javascript|vbscript|data|file)\s*:", re.I)
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 # Committee-only values of the types' examples, and one planted in every build: never in a lower build.

@@ -174,7 +174,9 @@ class Column:
 
     key: str
     label: str
-    kind: str = "text"  # text | money | date | number | names
+    # The column's role, which decides how it prints: free text wraps; names, dates, ids (voucher, ID card,
+    # phone) and short codes (性别, 类别) never break inside; money is right-aligned.
+    kind: str = "text"  # text | money | date | number | names | id | code
 
 
 @dataclass

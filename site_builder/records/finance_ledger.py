@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections import defaultdict
@@ -59,6 +60,7 @@ class FinanceLedger(RecordType):
     }
     list_keys = {"entries": "voucher"}
     row_names = {"entries": "凭证 {voucher}（{summary}）"}
+    _grouped: tuple[list[dict[str, Any]], dict[Any, list[dict[str, Any]]]] | None = None
     rules = (
         Unique("entries[]", "voucher", "凭证号", across=("account",)),
         WithinPeriod("entries[].date"),
@@ -68,9 +70,9 @@ class FinanceLedger(RecordType):
     table = "entries"
     columns = [
         Column("date", "日期", "date"),
-        Column("voucher", "凭证号"),
+        Column("voucher", "凭证号", "id"),
         Column("summary", "摘要"),
-        Column("category", "类别"),
+        Column("category", "类别", "code"),
         Column("income", "收入（元）", "money"),
         Column("expense", "支出（元）", "money"),
         Column("balance", "余额（元）", "money"),
@@ -162,6 +164,17 @@ status: draft                    # 审批后改为 approved
                 f"({earlier.path}), got {plain(opening)}",
             )
 
+    def _by_account(self, peers: list[dict[str, Any]]) -> dict[Any, list[dict[str, Any]]]:
+        """Peers grouped by account, each sorted by period; grouped once per list of peers, not per ledger."""
+        if self._grouped is None or self._grouped[0] is not peers:  # the list is held, so `is` is safe
+            by_account: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+            for p in peers:
+                by_account[p.get("account")].append(p)
+            for items in by_account.values():
+                items.sort(key=lambda p: p["period"])
+            self._grouped = (peers, dict(by_account))
+        return self._grouped[1]
+
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
         """Running balance, totals in figures and 大写, totals by category, charts."""
         balance = data["opening_balance"]
@@ -171,10 +184,9 @@ status: draft                    # 审批后改为 approved
             rows.append({**entry, "balance": balance})
         income, expense, categories = totals(data["entries"])
         # The account's trend: the last twelve periods up to this one.
-        same_account = sorted(
-            (p for p in peers if p.get("account") == data.get("account") and p["period"] <= data["period"]),
-            key=lambda p: p["period"],
-        )[-12:]
+        periods = self._by_account(peers).get(data.get("account"), [])
+        upto = bisect.bisect_right(periods, data["period"], key=lambda p: p["period"])
+        same_account = periods[max(0, upto - 12) : upto]
         return {
             "rows": rows,
             "income": income,

@@ -114,9 +114,9 @@ class LowIncomeReview(RecordType):
     table = "households"
     # Public-safe columns only: the CSV of every build has these; the committee build's JSON has the rest.
     columns = [
-        Column("head", "户主姓名"),
+        Column("head", "户主姓名", "names"),
         Column("size", "保障人数", "number"),
-        Column("change", "变动类型"),
+        Column("change", "变动类型", "code"),
         Column("monthly_amount", "月保障金额（元）", "money"),
     ]
     example = """\

@@ -75,11 +75,11 @@ class MemberDevelopment(RecordType):
     list_keys = {"persons": "name"}
     table = "persons"
     columns = [
-        Column("name", "姓名"),
-        Column("gender", "性别"),
-        Column("born", "出生年月"),
-        Column("ethnicity", "民族"),
-        Column("education", "学历"),
+        Column("name", "姓名", "names"),
+        Column("gender", "性别", "code"),
+        Column("born", "出生年月", "code"),
+        Column("ethnicity", "民族", "code"),
+        Column("education", "学历", "code"),
         Column("workplace", "工作单位及职务"),
         Column("applied_on", "递交入党申请书时间", "date"),
         Column("activist_on", "确定为入党积极分子时间", "date"),

@@ -72,18 +72,18 @@ class MemberRoster(RecordType):
     rules = (Unique("members[]", "name", "名册人员", person=True), OnePerPeriod(("org", "roster")))
     table = "members"
     columns = [
-        Column("name", "姓名"),
-        Column("gender", "性别"),
-        Column("born", "出生年月"),
-        Column("ethnicity", "民族"),
-        Column("education", "学历"),
+        Column("name", "姓名", "names"),
+        Column("gender", "性别", "code"),
+        Column("born", "出生年月", "code"),
+        Column("ethnicity", "民族", "code"),
+        Column("education", "学历", "code"),
         Column("applied_on", "申请入党日期", "date"),
         Column("activist_on", "确定为积极分子日期", "date"),
         Column("joined_on", "入党日期", "date"),
-        Column("category", "人员类别"),
+        Column("category", "人员类别", "code"),
         Column("branch", "所在支部"),
-        Column("phone", "联系电话"),
-        Column("id_number", "身份证号码"),
+        Column("phone", "联系电话", "id"),
+        Column("id_number", "身份证号码", "id"),
         Column("flow_certificate", "流动党员活动证"),
         Column("note", "备注"),
     ]

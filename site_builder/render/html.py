@@ -23,6 +23,8 @@ from ..schema import parse_period_text
 from .markdown import render_markdown
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "static"
+CHANGES_PER_PAGE = 100  # one page of 10,000 records' history would be megabytes on a phone
 BUILD_LABEL = {"public": "", "party": "党内版", "committee": "委员版"}
 
 
@@ -66,8 +68,19 @@ def make_env(project: Path) -> jinja2.Environment:
         markdown=lambda text: Markup(render_markdown(text or "")),
         period_label=lambda key: parse_period_text(key).label if key else "其他",
     )
-    env.globals.update(AREAS=AREAS, AUDIENCE_LABEL=AUDIENCE_LABEL)
+    env.globals.update(AREAS=AREAS, AUDIENCE_LABEL=AUDIENCE_LABEL, template_css=lambda: Markup(template_css(env)))
     return env
+
+
+def template_css(env: jinja2.Environment) -> str:
+    """The stylesheets that live beside the templates (types/*.css, books/*.css), in name order."""
+    assert env.loader is not None
+    return "".join(env.loader.get_source(env, name)[0] for name in env.list_templates(extensions=["css"]))
+
+
+def web_stylesheet(env: jinja2.Environment) -> bytes:
+    """static/site.css as served: the site sheet, then the types' and books' own rules (no <style> in pages)."""
+    return ((PACKAGE_STATIC / "site.css").read_text(encoding="utf-8") + template_css(env)).encode("utf-8")
 
 
 def relative(page: str, target: str) -> str:
@@ -75,12 +88,31 @@ def relative(page: str, target: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(page) or ".")
 
 
+@dataclass
+class Page:
+    """One HTML page to render: where it goes, its template and what that template gets besides ctx."""
+
+    path: str
+    template: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
 def render_pages(env: jinja2.Environment, ctx: SiteContext) -> dict[str, bytes]:
     """Every HTML page of the build, by path."""
-    pages: dict[str, bytes] = {}
+    return {page.path: render_page(env, ctx, page) for page in plan_pages(ctx)}
 
-    def render(path: str, template: str, **extra: Any) -> None:
-        pages[path] = render_template(env, template, path, ctx, **extra).encode("utf-8")
+
+def render_page(env: jinja2.Environment, ctx: SiteContext, page: Page) -> bytes:
+    """One planned page, as UTF-8."""
+    return render_template(env, page.template, page.path, ctx, **page.extra).encode("utf-8")
+
+
+def plan_pages(ctx: SiteContext) -> list[Page]:
+    """Every HTML page of the build: the lists first, then one page per record."""
+    pages: list[Page] = []
+
+    def add(path: str, template: str, **extra: Any) -> None:
+        pages.append(Page(path, template, extra))
 
     published = [v for v in ctx.views if not v.draft]
     by_area: dict[str, list[View]] = defaultdict(list)
@@ -94,7 +126,7 @@ def render_pages(env: jinja2.Environment, ctx: SiteContext) -> dict[str, bytes]:
         (v for v in published if v.notice_state == "公示中"),
         key=lambda v: (v.notice_period["to"], v.id),  # type: ignore[index]
     )
-    render(
+    add(
         "index.html",
         "index.html",
         noticing=noticing,
@@ -104,24 +136,48 @@ def render_pages(env: jinja2.Environment, ctx: SiteContext) -> dict[str, bytes]:
     for area, label in AREAS.items():
         groups = group_by_period(by_area.get(area, []))
         extras = [p for p in ctx.extra_pages if p.area == area]
-        render(f"area/{area}.html", "area.html", area=area, label=label, groups=groups, extras=extras)
+        add(f"area/{area}.html", "area.html", area=area, label=label, groups=groups, extras=extras)
     for extra in ctx.extra_pages:
-        render(extra.path, extra.template, page=extra, **extra.context)
+        add(extra.path, extra.template, page=extra, **extra.context)
     if ctx.audience != "public":
-        render("compliance.html", "compliance.html", groups=findings_by_period(ctx))
+        add("compliance.html", "compliance.html", groups=findings_by_period(ctx))
     for key in periods:
         views = by_period[key]
-        render(
+        add(
             f"period/{key}.html",
             "period.html",
             period=views[0].period,
             by_area={a: newest([v for v in views if v.area == a]) for a in AREAS},
         )
     for view in ctx.views:
-        render(ctx.page_of(view), "record.html", view=view, history=ctx.history.get(view.id, []))
-    render("changes.html", "changes.html", changes=ctx.changes)
-    render("search.html", "search.html")
+        add(ctx.page_of(view), "record.html", view=view, history=ctx.history.get(view.id, []))
+    for pager in change_pages(len(ctx.changes)):
+        add(
+            pager["path"],
+            "changes.html",
+            changes=ctx.changes[pager["offset"] : pager["offset"] + CHANGES_PER_PAGE],
+            pager=pager,
+        )
+    add("search.html", "search.html")
     return pages
+
+
+def change_pages(total: int) -> list[dict[str, Any]]:
+    """变更记录 in pages of CHANGES_PER_PAGE, newest first: changes.html, then changes/2.html, …"""
+    count = max(1, -(-total // CHANGES_PER_PAGE))
+    paths = ["changes.html"] + [f"changes/{n}.html" for n in range(2, count + 1)]
+    return [
+        {
+            "path": path,
+            "page": n,
+            "pages": count,
+            "offset": (n - 1) * CHANGES_PER_PAGE,
+            "start": total - (n - 1) * CHANGES_PER_PAGE,  # the first item's number (the list counts down)
+            "newer": paths[n - 2] if n > 1 else None,
+            "older": paths[n] if n < count else None,
+        }
+        for n, path in enumerate(paths, 1)
+    ]
 
 
 def render_template(env: jinja2.Environment, template: str, path: str, ctx: SiteContext, **extra: Any) -> str:

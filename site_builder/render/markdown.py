@@ -38,6 +38,7 @@ TAGS = {
     "sup",
     "sub",
 }
+SCROLL_OPEN = '<div class="table-scroll" tabindex="0" role="region" aria-label="表格（可左右滑动）">'
 ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
 
 
@@ -57,7 +58,7 @@ def render_markdown(text: str) -> str:
     html = _CONVERTER.reset().convert(text)
     # h1 is the page title; body headings start at h2.
     html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
-    return nh3.clean(
+    clean = nh3.clean(
         html,
         tags=TAGS,
         attributes=ATTRIBUTES,
@@ -66,6 +67,8 @@ def render_markdown(text: str) -> str:
         strip_comments=True,
         attribute_filter=_no_outside_images,
     )
+    # A table in a body may be wider than a phone: it scrolls inside its own box, never the page.
+    return clean.replace("<table>", SCROLL_OPEN + "<table>").replace("</table>", "</table></div>")
 
 
 OUTSIDE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.I)

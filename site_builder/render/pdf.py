@@ -6,6 +6,7 @@ import base64
 import binascii
 import ctypes
 import datetime
+import functools
 import hashlib
 import json
 import logging
@@ -15,10 +16,9 @@ import re
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
@@ -81,6 +81,9 @@ SLOW_SUBSET = (
     "（每份 PDF 需数秒至数十秒）。请安装：apt-get install libharfbuzz-subset0"
 )
 
+# Archival and accessible: PDF/A-3u (fonts embedded, Unicode text) with a structure tree (tags).
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/a-3u", "pdf_tags": True}
+
 # Only these may come in as data: URIs (QR codes and charts we generate ourselves).
 DATA_URI_TYPES = frozenset({"image/svg+xml", "image/png"})
 CONTENT_TYPES = {
@@ -125,6 +128,21 @@ class PdfJob:
     author: str
     created: datetime.date
     lang: str = "zh-CN"
+
+
+@dataclass(frozen=True)
+class PlannedPdf:
+    """A document known by a digest of its inputs, whose HTML is made only when the cache lacks it."""
+
+    inputs: str  # digest of everything the document is made from (record, revision, templates, settings)
+    base_dir: Path
+    make: Callable[[], PdfJob]
+
+
+def planned(job: PdfJob) -> PlannedPdf:
+    """A job whose HTML is already rendered: its inputs are the HTML and the metadata."""
+    material = "\0".join([job.html, job.title, job.author, job.created.isoformat(), job.lang])
+    return PlannedPdf(hashlib.sha256(material.encode()).hexdigest(), job.base_dir, lambda: job)
 
 
 @dataclass(frozen=True)
@@ -178,6 +196,46 @@ def choose_fonts() -> FontChoice:
     serif = _first_available(SERIF_FAMILIES, found) or _first_available(SANS_FAMILIES, found) or anything
     sans = _first_available(SANS_FAMILIES, found) or serif
     return FontChoice(serif=serif, sans=sans)
+
+
+@functools.cache
+def _charset(family: str) -> tuple[tuple[int, int], ...]:
+    """The code points the installed face fontconfig matches for family covers, as ranges."""
+    ranges = []
+    for part in _fc_list_match(family).split():
+        low, _, high = part.partition("-")
+        ranges.append((int(low, 16), int(high or low, 16)))
+    return tuple(ranges)
+
+
+def _fc_list_match(family: str) -> str:
+    """fontconfig's charset of the face it picks for family (fc-match, same errors as fc-list)."""
+    try:
+        done = subprocess.run(
+            ["fc-match", "--format=%{charset}", family], capture_output=True, text=True, encoding="utf-8", check=True
+        )
+    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+        raise PdfError(NO_FONTCONFIG) from exc
+    return done.stdout
+
+
+@functools.cache
+def _any_font_has(code: int) -> bool:
+    """True when some installed font draws this character (the renderer falls back to it)."""
+    return bool(_fc_list(f":charset={code:x}", "family").strip())
+
+
+def missing_glyphs(text: str, fonts: FontChoice) -> list[str]:
+    """The characters of text no installed font can draw (they would print as boxes), in order of appearance."""
+    ranges = _charset(fonts.serif) + _charset(fonts.sans)
+    missing: dict[str, None] = {}
+    for char in text:
+        code = ord(char)
+        if char.isspace() or code < 0x20 or any(low <= code <= high for low, high in ranges):
+            continue
+        if not _any_font_has(code):
+            missing[char] = None
+    return list(missing)
 
 
 def _css_string(name: str) -> str:
@@ -333,7 +391,7 @@ def _render_job(job: PdfJob, css_text: str, fonts: FontChoice) -> _Rendered:
     root = document_html.etree_element
     if not root.get("lang"):
         root.set("lang", job.lang)  # glyph shapes for Han follow the language (SC, not JP)
-    document = document_html.render(font_config=font_config, stylesheets=stylesheets)
+    document = document_html.render(font_config=font_config, stylesheets=stylesheets, **PDF_OPTIONS)
     for page in document.pages:
         # A relative link resolves against the build folder: on paper it would carry the builder's local path.
         page.links = [link for link in page.links if not str(link[1]).startswith("file:")]
@@ -342,7 +400,7 @@ def _render_job(job: PdfJob, css_text: str, fonts: FontChoice) -> _Rendered:
     document.metadata = DocumentMetadata(
         title=job.title, authors=[job.author], created=day, modified=day, lang=job.lang
     )
-    pdf = document.write_pdf(pdf_identifier=_pdf_identifier(job, css_text))
+    pdf = document.write_pdf(pdf_identifier=_pdf_identifier(job, css_text), **PDF_OPTIONS)
     return _Rendered(pdf=pdf, deps=dict(sorted(fetcher.served.items())))
 
 
@@ -363,15 +421,11 @@ def render_pdf(
 # -- cache -------------------------------------------------------------------------------------
 
 
-def _cache_key(job: PdfJob, css_text: str, environment: str) -> str:
+def _cache_key(job: PlannedPdf, css_text: str, environment: str) -> str:
     """sha256 of everything that goes into the bytes except the local files read (checked apart)."""
     material = {
-        "html": job.html,
+        "inputs": job.inputs,
         "base_dir": os.path.realpath(job.base_dir),
-        "title": job.title,
-        "author": job.author,
-        "created": job.created.isoformat(),
-        "lang": job.lang,
         "css": css_text,
         "environment": environment,
     }
@@ -390,6 +444,11 @@ def _environment(fonts: FontChoice) -> str:
             _font_identity(fonts),
         ]
     )
+
+
+def renderer_identity() -> str:
+    """Fingerprint of the renderer and the fonts it would use (PdfError without CJK fonts)."""
+    return _environment(choose_fonts())
 
 
 def _cache_read(cache_dir: Path, key: str, base_dir: Path) -> bytes | None:
@@ -441,40 +500,47 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _render_many(
-    jobs: Sequence[PdfJob], css_text: str, fonts: FontChoice, processes: int | None
-) -> Iterable[_Rendered]:
-    """Render jobs in order, across processes when there is more than one."""
-    workers = min(_worker_count(processes), len(jobs))
-    if workers <= 1:
-        return [_render_job(job, css_text, fonts) for job in jobs]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-        return list(pool.map(_render_job, jobs, repeat(css_text), repeat(fonts)))
-
-
-def render_cached(jobs: list[PdfJob], cache_dir: Path, processes: int | None = None) -> list[bytes]:
-    """Render jobs to PDF bytes, reusing cache_dir; misses render in parallel, in job order."""
+def render_cached(jobs: Sequence[PdfJob | PlannedPdf], cache_dir: Path, processes: int | None = None) -> list[bytes]:
+    """Render jobs to PDF bytes, reusing cache_dir; misses render in parallel, largest first, and each
+    reaches the cache as soon as it is done (an interrupted build keeps every finished PDF)."""
     if not jobs:
         return []
+    plans = [job if isinstance(job, PlannedPdf) else planned(job) for job in jobs]
     css_text = print_css()
     fonts = choose_fonts()
     environment = _environment(fonts)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    keys = [_cache_key(job, css_text, environment) for job in jobs]
+    keys = [_cache_key(plan, css_text, environment) for plan in plans]
     results: dict[str, bytes] = {}
     missing: dict[str, PdfJob] = {}
-    for key, job in zip(keys, jobs, strict=True):
+    for key, plan in zip(keys, plans, strict=True):
         if key in results or key in missing:
             continue
-        cached = _cache_read(cache_dir, key, job.base_dir)
+        cached = _cache_read(cache_dir, key, plan.base_dir)
         if cached is None:
-            missing[key] = job
+            missing[key] = plan.make()
         else:
             results[key] = cached
     if missing:
         LOGGER.info("PDF: %d cached, %d to render", len(results), len(missing))
-        rendered_all = _render_many(list(missing.values()), css_text, fonts, processes)
-        for key, rendered in zip(missing, rendered_all, strict=True):
+        # Longest documents first, so the last one to finish is a short one, not a bundle running alone.
+        order = sorted(missing, key=lambda k: -len(missing[k].html))
+        for key, rendered in _render_many(order, missing, css_text, fonts, processes):
             _cache_write(cache_dir, key, rendered)
             results[key] = rendered.pdf
     return [results[key] for key in keys]
+
+
+def _render_many(
+    order: list[str], jobs: dict[str, PdfJob], css_text: str, fonts: FontChoice, processes: int | None
+) -> Iterator[tuple[str, _Rendered]]:
+    """(key, rendered) as each job finishes, across processes when there is more than one."""
+    workers = min(_worker_count(processes), len(order))
+    if workers <= 1:
+        for key in order:
+            yield key, _render_job(jobs[key], css_text, fonts)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        futures = {pool.submit(_render_job, jobs[key], css_text, fonts): key for key in order}
+        for future in as_completed(futures):
+            yield futures[future], future.result()

@@ -6,8 +6,12 @@ so a rebuild re-renders only what changed (render/pdf.py caches by content).
 
 from __future__ import annotations
 
-import os
+import datetime as dt
+import functools
+import math
+import re
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +19,11 @@ import jinja2
 
 from ..errors import SanwuError
 from ..project import View
-from . import pdf
+from . import fingerprint, pdf
 from .html import SiteContext, render_template
 
 CACHE = ".sanwu-cache/pdf"
+AS_OF_STATE = ("notice_state", "scheduled")  # a view's state on the build date, which PDFs never show
 
 
 def record_pdf_path(view: View) -> str:
@@ -53,52 +58,162 @@ def _page_url(ctx: SiteContext, view: View) -> str:
     return f"{ctx.site.base_url}{ctx.page_of(view)}" if ctx.site.base_url else ctx.page_of(view)
 
 
+WIDE_COLUMNS = 7  # a table of this many columns prints on landscape pages
+# Title lines on paper: 22 pt characters in the 156 mm (portrait) or 237 mm (landscape) text block.
+TITLE_CHARS = {False: 19.5, True: 30.0}
+# Where a 公文 title may break: before these words, or after these ones (never inside a word such as 发展对象).
+BREAK_BEFORE = re.compile(
+    r"(?=关于|第[一二三四五六七八九十\d]|\d{4}年|收支明细|(?<!关于)的|公示|通知|情况|名单|名册|安排|意见|《|征集|走访|城市居民)"
+)
+BREAK_AFTER = re.compile(r"委员会|党支部|党委|社区|小组|办事处")
+
+
+def _width(text: str) -> float:
+    """Printed width in em: Chinese and full-width characters 1, Latin letters and digits about half."""
+    return sum(1.0 if ord(c) > 0x2E7F else 0.55 for c in text)
+
+
+def title_lines(title: str, wide: bool = False) -> list[str]:
+    """A title cut into balanced lines, only between words; one line when it fits, as is when no cut fits."""
+    limit = TITLE_CHARS[wide]
+    fewest = max(1, math.ceil(_width(title) / limit))
+    if fewest == 1:
+        return [title]
+    points = {m.start() for m in BREAK_BEFORE.finditer(title)} | {m.end() for m in BREAK_AFTER.finditer(title)}
+    points = {p for p in points if 0 < p < len(title)}
+    for count in range(fewest, fewest + 3):
+        lines = _balanced_cut(title, sorted(points), count, limit)
+        if lines:
+            return lines
+    return [title]  # no word boundary gives lines that fit: let the renderer wrap it
+
+
+def _balanced_cut(title: str, points: list[int], count: int, limit: float) -> list[str] | None:
+    """count lines cut at points, each within limit, each cut nearest an even share of what is left."""
+    out, start = [], 0
+    for line in range(1, count):
+        left = count - line  # lines still to fill after this one
+        target = start + (len(title) - start) / (left + 1)
+        fitting = [
+            p for p in points if p > start and _width(title[start:p]) <= limit and _width(title[p:]) <= limit * left
+        ]
+        if not fitting:
+            return None
+        cut = min(fitting, key=lambda p: abs(p - target))
+        out.append(title[start:cut])
+        start = cut
+    out.append(title[start:])
+    return out if _width(out[-1]) <= limit else None
+
+
 def _item(ctx: SiteContext, view: View) -> dict[str, Any]:
     url = _page_url(ctx, view)
+    wide = len(view.rtype.columns) >= WIDE_COLUMNS
     return {
         "view": view,
+        "wide": wide,
+        "title_lines": title_lines(view.title, wide),
         "revision": _revision(ctx, view),
         "qr": pdf.qr_svg(url) if ctx.site.base_url else "",
         "page_url": url,
     }
 
 
+def _bundle(ctx: SiteContext, title: str, views: list[View]) -> dict[str, Any]:
+    return {"title": title, "items": [_item(ctx, v) for v in views]}
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every text in a record's data with its field path (members[3].name)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            yield from _strings(item, f"{path}[{number}]")
+
+
+def check_glyphs(views: list[View], fonts: pdf.FontChoice) -> None:
+    """A character no installed font has is an error naming the record, the field and the character."""
+    problems = []
+    for view in views:
+        for path, text in _strings({**view.data, "正文": view.body or ""}, ""):
+            for char in pdf.missing_glyphs(text, fonts):
+                problems.append(
+                    f"{view.source}: {path}: 字“{char}”（U+{ord(char):04X}）没有任何已安装的字体能打印，"
+                    "PDF 中会显示为方框。请安装含此字的字体（如 fonts-noto-cjk-extra），或在该字段改用可打印的写法"
+                )
+    if problems:
+        raise SanwuError("\n".join(problems))
+
+
 def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dict[str, bytes]:
-    """Every PDF of one audience's build (cached, rendered in parallel)."""
+    """Every PDF of one audience's build (cached by their inputs, misses rendered in parallel)."""
     try:
-        pdf.choose_fonts()
+        fonts = pdf.choose_fonts()
     except pdf.PdfError as exc:
         raise SanwuError(str(exc)) from None
+    check_glyphs([v for v in ctx.views if printable(v)], fonts)
     author = ctx.site.org or ctx.site.community
     base = project / "content"
-    jobs: dict[str, pdf.PdfJob] = {}
+    basis = fingerprint.digest(fingerprint.sources(project), ctx.site, ctx.audience)
+    jobs: dict[str, pdf.PdfJob | pdf.PlannedPdf] = {}
+    inputs: dict[str, str] = {}
     by_month: dict[str, list[View]] = defaultdict(list)
+
+    def planned(
+        path: str, template: str, title: str, created: dt.date, key: str, context: Callable[[], dict[str, Any]]
+    ) -> pdf.PlannedPdf:
+        # The HTML is rendered only on a cache miss: the key is made of what the HTML is made from.
+        def make() -> pdf.PdfJob:
+            return pdf.PdfJob(
+                render_template(env, template, path, ctx, paper=True, **context()), base, title, author, created
+            )
+
+        return pdf.PlannedPdf(fingerprint.digest(basis, path, title, author, created, key), base, make)
+
     for view in ctx.views:
         if not printable(view):
             continue
-        html = render_template(env, "pdf/record.html", record_pdf_path(view), ctx, **_item(ctx, view))
+        path = record_pdf_path(view)
+        state = fingerprint.view_state(view, without=AS_OF_STATE)
+        inputs[view.id] = fingerprint.digest(state, _revision(ctx, view), _page_url(ctx, view))
         created = view.published_on or ctx.as_of
-        jobs[record_pdf_path(view)] = pdf.PdfJob(html, base, view.title, author, created)
+        context = functools.partial(_item, ctx, view)
+        jobs[path] = planned(path, "pdf/record.html", view.title, created, inputs[view.id], context)
         if not view.draft and view.published_on:
             by_month[view.published_on.strftime("%Y-%m")].append(view)
     for month, views in sorted(by_month.items()):
         views.sort(key=lambda v: (v.published_on, v.id))
         title = f"{ctx.site.community}{int(month[:4])}年{int(month[5:])}月公开事项汇编"
         path = f"pdf/bundle/{month}.pdf"
-        html = render_template(env, "pdf/bundle.html", path, ctx, title=title, items=[_item(ctx, v) for v in views])
-        jobs[path] = pdf.PdfJob(html, base, title, author, max(v.published_on for v in views if v.published_on))
+        created = max(v.published_on for v in views if v.published_on)
+        context = functools.partial(_bundle, ctx, title, views)
+        jobs[path] = planned(path, "pdf/bundle.html", title, created, "".join(inputs[v.id] for v in views), context)
     for page in ctx.extra_pages:
         if not page.printable:
             continue
         path = "pdf/" + page.path.removesuffix(".html") + ".pdf"
         content = main_content(render_template(env, page.template, page.path, ctx, page=page, **page.context))
-        html = render_template(env, "pdf/page.html", path, ctx, page=page, content=content)
+        url = f"{ctx.site.base_url}{page.path}" if ctx.site.base_url else page.path
+        qr = pdf.qr_svg(url) if ctx.site.base_url else ""
+        html = render_template(env, "pdf/page.html", path, ctx, page=page, content=content, qr=qr, page_url=url)
         jobs[path] = pdf.PdfJob(html, base, page.title, author, page.date or ctx.as_of)
     if not jobs:
         return {}
     (project / CACHE).mkdir(parents=True, exist_ok=True)
-    rendered = pdf.render_cached(list(jobs.values()), project / CACHE, processes=os.cpu_count())
+    rendered = pdf.render_cached(list(jobs.values()), project / CACHE)
     return dict(zip(jobs, rendered))
+
+
+def renderer_identity() -> str:
+    """What besides the documents decides the PDF bytes (WeasyPrint, libraries, fonts); empty without fonts."""
+    try:
+        return pdf.renderer_identity()
+    except pdf.PdfError:
+        return ""
 
 
 def main_content(page_html: str) -> str:

@@ -1,27 +1,124 @@
-"""Chinese full-text search: a Pagefind index of the record pages of one audience's build.
+"""Chinese full-text search: an index of the record pages of one audience's build, by character bigrams.
 
-Pagefind runs on the staged output, so each audience's index holds only what that audience's pages
-show. Searching needs JavaScript (and a web server: browsers block it on file://); every other page
-works without it.
+Chinese has no spaces between words, and a dictionary segmenter splits a query differently from the
+text around it (党费 in 党费收缴 vs 缴纳党费). Like Lucene's CJK analyzer, every run of text is indexed
+as its overlapping character pairs, and a query as the same pairs; a page matches when it holds every
+pair, and the browser then confirms the whole phrase in the page's text. So a query finds exactly the
+pages whose text contains it — one, two or twenty characters, Chinese, digits or Latin alike.
+
+The index is built from the rendered pages (the element marked data-search-body), so each audience's
+index holds only what that audience's pages show. It is plain JSON read by static/search.js: no
+WebAssembly, no eval, nothing from another origin (a strict Content-Security-Policy allows it).
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
+import json
+import re
+import unicodedata
+from html.parser import HTMLParser
 
-from ..errors import SanwuError
+from ..project import View
+from .html import SiteContext
+
+INDEX = "search/index.json"
+TEXTS = "search/text"
+BODY_MARK = "data-search-body"
+# Elements whose edges separate words (a table cell, a list item), so no pair spans two of them.
+BLOCKS = frozenset(
+    "address article aside blockquote br caption dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
+    "header hr li main nav ol p pre section table tbody td tfoot th thead tr ul text title desc".split()
+)
+SKIP = frozenset({"script", "style", "template"})
+IGNORE_MARK = "data-pagefind-ignore"  # cells not worth finding (amounts, dates, vouchers)
+SPACES = re.compile(r"\s+")
 
 
-def index_site(root: Path) -> None:
-    """Write root/pagefind/ for the pages under root (only elements marked data-pagefind-body)."""
-    cmd = [sys.executable, "-m", "pagefind", "--site", str(root), "--output-subdir", "pagefind", "--silent"]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SanwuError(f"生成搜索索引失败：{exc}") from None
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip()[-500:]
-        hint = "（请安装：pip install 'pagefind[extended]'）" if "No module named" in detail else ""
-        raise SanwuError(f"生成搜索索引失败{hint}：{detail}")
+def normalize(text: str) -> str:
+    """The form both the index and the query use: NFKC (全角 → 半角), lower case, single spaces."""
+    return SPACES.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+
+
+def grams(text: str) -> set[str]:
+    """Every character and every pair of neighbouring characters of a normalized text, spaces excluded."""
+    out: set[str] = set()
+    for word in text.split(" "):
+        out.update(word)
+        out.update(word[i : i + 2] for i in range(len(word) - 1))
+    return out
+
+
+class _BodyText(HTMLParser):
+    """The text of the element carrying data-search-body, with a space at every block edge."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.body = ""  # the marked element's tag name, once found
+        self.nesting = 0  # open elements of that name (0: outside the body)
+        self.skipping = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self.nesting:
+            if any(name == BODY_MARK for name, _ in attrs):
+                self.body, self.nesting = tag, 1
+            return
+        if tag == self.body:
+            self.nesting += 1
+        if tag in BLOCKS:
+            self.parts.append(" ")
+        if tag in SKIP or self.skipping or any(name == IGNORE_MARK for name, _ in attrs):
+            self.skipping += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.nesting:
+            return
+        if tag == self.body:
+            self.nesting -= 1
+        if self.skipping:
+            self.skipping -= 1
+        if tag in BLOCKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if self.nesting and not self.skipping:
+            self.parts.append(data)
+
+
+def page_text(html: str) -> str:
+    """The searchable text of a rendered record page, normalized."""
+    parser = _BodyText()
+    parser.feed(html)
+    parser.close()
+    return normalize("".join(parser.parts))
+
+
+def _entry(ctx: SiteContext, view: View) -> dict[str, str]:
+    """What a result shows: title, area and type, date, and the page to link to."""
+    date = view.published_on
+    return {
+        "url": ctx.page_of(view),
+        "title": view.title,
+        "area": f"{view.area_label} · {view.rtype.label}",
+        "date": f"{date.year}年{date.month}月{date.day}日" if date else "",
+    }
+
+
+def search_index(ctx: SiteContext, pages: dict[str, bytes]) -> dict[str, bytes]:
+    """search/index.json (pages and bigram postings) and search/text/N.txt (each page's text)."""
+    entries: list[dict[str, str]] = []
+    postings: dict[str, list[int]] = {}
+    files: dict[str, bytes] = {}
+    for view in ctx.views:
+        html = pages.get(ctx.page_of(view))
+        if html is None:
+            continue
+        text = page_text(html.decode("utf-8"))
+        number = len(entries)
+        entries.append(_entry(ctx, view))
+        files[f"{TEXTS}/{number}.txt"] = text.encode("utf-8")
+        for gram in grams(text):
+            postings.setdefault(gram, []).append(number)
+    index = {"version": 1, "pages": entries, "grams": dict(sorted(postings.items()))}
+    files[INDEX] = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return files

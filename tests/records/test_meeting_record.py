@@ -360,8 +360,10 @@ def test_the_three_books_list_their_meetings_in_date_order(site) -> None:
     assert "党课讲稿卯辰巳" in study and "集中学习心得甲子乙丑" in study
     assert book_dates(life) == ["2026年10月29日"] and "批评与自我批评午未申" in life
     assert "测试社区党组织会议记录簿" in meetings
+    sheet = (project / "output/committee/static/site.css").read_text(encoding="utf-8")
+    assert re.search(r"@media print \{[^@]*\.book-entry \{[^}]*break-before: page", sheet)  # a meeting a page
     for html in (meetings, study, life):
-        assert "@media print" in html and "break-before: page" in html
+        assert 'href="../static/site.css"' in html and "<style>" not in html
     area = (project / "output/committee/area/registers.html").read_text(encoding="utf-8")
     assert 'href="../books/meetings.html"' in area and "党员学习记录簿" in area
 
