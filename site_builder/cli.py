@@ -171,11 +171,13 @@ class Progress:
 def check(project: Path, strict: bool, fmt: str, lang: str, as_of: dt.date | None) -> None:
     """检查全部记录，列出 sanwu build 会拒绝的每个错误和合规提示（不写入任何文件）。"""
     from . import pipeline
-    from .errors import SanwuError, render_problems
+    from .errors import SanwuError, render_fatal, render_problems
 
     try:
         checked = pipeline.check_all(project, as_of, strict)
     except SanwuError as exc:
+        if fmt != "text":  # a machine reading stdout gets the stop in its own format too
+            click.echo(render_fatal(str(exc), fmt))
         fail(exc)
     problems = checked.problems.sorted()
     if problems or fmt == "json":

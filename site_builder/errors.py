@@ -53,11 +53,12 @@ class Problem:
         return f"{self.loc}: {label}: {where}{self.message(lang)}"
 
     def format_github(self, lang: str = "zh") -> str:
-        """A GitHub Actions workflow command."""
+        """A GitHub Actions workflow command, escaped as the runner reads it (properties also escape : and ,)."""
         kind = {"error": "error", "finding": "warning", "warning": "notice"}[self.severity]
         where = f"{self.field}: " if self.field else ""
-        text = (where + self.message(lang)).replace("%", "%25").replace("\n", "%0A")
-        return f"::{kind} file={self.loc.path},line={self.loc.line},col={self.loc.col}::{text}"
+        text = github_escape(where + self.message(lang))
+        path = github_escape(self.loc.path, prop=True)
+        return f"::{kind} file={path},line={self.loc.line},col={self.loc.col}::{text}"
 
     def as_json(self, lang: str = "zh") -> dict[str, object]:
         """A plain dict for --format json."""
@@ -69,6 +70,12 @@ class Problem:
             "field": self.field,
             "message": self.message(lang),
         }
+
+
+def github_escape(text: str, prop: bool = False) -> str:
+    """Workflow-command escaping: % CR LF in the message; also : and , in a property value."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
 @dataclass
@@ -105,6 +112,15 @@ class Problems:
     def of(self, path: str) -> list[Problem]:
         """Problems in one file."""
         return [p for p in self.sorted() if p.loc.path == path]
+
+
+def render_fatal(message: str, fmt: str) -> str:
+    """A problem that stopped the run (no content folder, unreadable log…) in the requested format."""
+    if fmt == "json":
+        return json.dumps({"fatal": message, "problems": []}, ensure_ascii=False, indent=2)
+    if fmt == "github":
+        return f"::error::{github_escape(message)}"
+    return f"错误: {message}"
 
 
 def render_problems(problems: list[Problem], fmt: str, lang: str) -> str:

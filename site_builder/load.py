@@ -27,6 +27,41 @@ MAX_DEPTH = 64  # records nest three or four levels; brackets in quoted text cou
 DEEP_INDENT = re.compile(rf"^ {{{2 * MAX_DEPTH + 1},}}", re.MULTILINE)
 
 
+# Characters no text of a record may hold: control characters (tab and line breaks aside), lone surrogates
+# (from "\ud800" escapes) and the non-characters U+FFFE/U+FFFF. They make feeds ill-formed, JSON unwritable
+# and spreadsheets misread, and nobody types them on purpose.
+BAD_CHAR = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def bad_char(text: str) -> str | None:
+    """How to name the first forbidden character of a text (U+000C 换页符), or None."""
+    m = BAD_CHAR.search(text)
+    if m is None:
+        return None
+    return f"U+{ord(m.group()):04X}"
+
+
+def bad_char_error(loc: Location, fld: str, what: str, problems: Problems) -> None:
+    """The one message for a forbidden character, wherever it is."""
+    if "D800" <= what[2:] <= "DFFF":
+        zh, en = f"含有无效的 Unicode 字符 {what}（单独的代理码位，如转义 \\u{what[2:].lower()}）", "a lone surrogate"
+    else:
+        zh, en = f"含有不可见的控制字符 {what}", "a control character"
+    problems.error(loc, fld, zh + "，请删除（常见于从网页或其他软件复制的文字）", f"contains {en} {what}; delete it")
+
+
+def scan_chars(text: str, where: str, problems: Problems, first_line: int = 1) -> bool:
+    """Every forbidden character of a file's text at its line and column; True when there is none."""
+    ok = True
+    for n, line in enumerate(text.split("\n")):
+        for m in BAD_CHAR.finditer(line.replace("\t", " ")):
+            what = bad_char(m.group())
+            assert what is not None
+            bad_char_error(Location(where, first_line + n, m.start() + 1), "", what, problems)
+            ok = False
+    return ok
+
+
 class AliasRefused(yaml.MarkedYAMLError):
     """An alias (*name): refused where it is written, so alias bombs cost nothing."""
 
@@ -222,7 +257,7 @@ def fix_fullwidth_colons(text: str, where: str, problems: Problems, first_line: 
 
 def parse_yaml(text: str, where: str, problems: Problems, line_offset: int = 0) -> Node | None:
     """Parse one YAML document into a Node tree; every problem becomes an error with a location."""
-    if not check_tabs(text, where, problems, 1 + line_offset):
+    if not scan_chars(text, where, problems, 1 + line_offset) or not check_tabs(text, where, problems, 1 + line_offset):
         return None
     text = fix_fullwidth_colons(text, where, problems, 1 + line_offset)
     if too_deep(text):
@@ -327,6 +362,10 @@ class _Converter:
         if isinstance(node, yaml.ScalarNode):
             plain = node.style in (None, "")
             value = None if plain and node.value in NULLS else node.value
+            what = bad_char(node.value)  # written as an escape ("\x0c", "\ud800"): the raw text was clean
+            if what is not None and value is not None:
+                bad_char_error(self.loc(node), "", what, self.problems)
+                value = BAD_CHAR.sub("\ufffd", value)  # reported once here; the field itself stays present
             return Node(value, self.loc(node), quoted=not plain)
         if isinstance(node, yaml.SequenceNode):
             items = [self.convert(item) for item in node.value]
@@ -341,6 +380,10 @@ class _Converter:
                 self.problems.error(self.loc(key_node), "", "字段名必须是普通文字", "keys must be plain text")
                 continue
             key = key_node.value
+            what = bad_char(key)
+            if what is not None:
+                bad_char_error(self.loc(key_node), "", what, self.problems)
+                continue
             if key in result:
                 first = result[key].where
                 self.problems.error(
@@ -387,7 +430,7 @@ def load_file(path: Path, rel: str, problems: Problems) -> RawRecord | None:
             return None
         front, body, body_line = parts
         root = parse_yaml(front, rel, problems, line_offset=1)
-        if root is None:
+        if root is None or not scan_chars(body, rel, problems, body_line):
             return None
         return RawRecord(rel, root, body, body_line)
     root = parse_yaml(text, rel, problems)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment
 
-from . import gitinfo, incremental, trail
+from . import gate, gitinfo, incremental, trail
 from .catalog import Catalog, build_catalog, due_calendar
 from .config import PLACEHOLDER_URL, SiteConfig, load_config
 from .errors import ContentErrors, Location, Problems, SanwuError, UsageError
@@ -71,6 +71,7 @@ def check(project: Path, as_of: dt.date | None = None) -> Checked:
     problems.extend(loaded.problems)
     with stage("validate"):
         catalog = build_catalog(loaded.records, project, site, problems, resolve_as_of(as_of, site))
+    gate.scan(catalog, site, problems)
     dump_timings()
     return Checked(site, catalog, problems)
 

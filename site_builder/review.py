@@ -15,9 +15,10 @@ from . import audit
 from .errors import SanwuError, UsageError
 from .pipeline import check, resolve_as_of
 from .project import project_plain
-from .records import TYPES
+from .records import TYPES, RecordType
 from .records.base import audience_rank
-from .trail import fmt_value, keys_of
+from .trail import keys_of
+from .words import describe, fmt_value, where
 
 
 @dataclass
@@ -29,6 +30,8 @@ class RecordDiff:
     path: str
     kind: str  # added | removed | changed
     changes: list[audit.Change]
+    rtype: RecordType | None = None
+    data: dict[str, Any] | None = None  # the newer side as the audience sees it: names rows in change lists
 
 
 def _git(project: Path, *args: str) -> bytes:
@@ -85,7 +88,7 @@ def diff_revisions(project: Path, rev_a: str, rev_b: str | None, audience: str =
         if not changes:
             continue
         kind = "added" if before is None else "removed" if after is None else "changed"
-        out.append(RecordDiff(rid, side[1], side[2], kind, changes))
+        out.append(RecordDiff(rid, side[1], side[2], kind, changes, TYPES.get(side[0]), side[3]))
     return out
 
 
@@ -100,7 +103,7 @@ def format_text(diffs: list[RecordDiff]) -> str:
     for d in diffs:
         lines.append(f"{KIND_LABEL[d.kind]} {d.id}（{d.title}，{d.path}）")
         if d.kind == "changed":
-            lines += [f"  {audit.format_change(c, fmt_value)}" for c in d.changes]
+            lines += [f"  {change_words(d, c)}" for c in d.changes]
     return "\n".join(lines)
 
 
@@ -116,11 +119,17 @@ def format_markdown(diffs: list[RecordDiff]) -> str:
             continue
         lines += ["| 字段 | 原值 | 新值 |", "|---|---|---|"]
         for c in d.changes:
-            old = "" if c.kind == "added" else _md(fmt_value(c.old))
-            new = "" if c.kind == "removed" else _md(fmt_value(c.new))
-            lines.append(f"| `{c.path}` | {old} | {new} |")
+            what, kind, fields = where(d.rtype, c.path, d.data) if d.rtype else (c.path, None, {})
+            old = "" if c.kind == "added" else _md(fmt_value(c.old, kind, fields))
+            new = "" if c.kind == "removed" else _md(fmt_value(c.new, kind, fields))
+            lines.append(f"| {_md(what)} | {old} | {new} |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def change_words(d: RecordDiff, change: audit.Change) -> str:
+    """A change in a resident's words (the code path only for a type that no longer exists)."""
+    return describe(change, d.rtype, d.data) if d.rtype else audit.format_change(change)
 
 
 def _md(text: str) -> str:

@@ -82,11 +82,44 @@ class Text(Kind):
         return text
 
 
-class Choice(Kind):
-    """One of a fixed set of words."""
+# What separates two people: list marks, brackets, or a space between two Chinese names.
+NAME_BREAK = re.compile(r"[、，,；;【】\[\]/／]|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+MAX_NAME = 12
 
-    def __init__(self, *options: str):
+
+class Name(Text):
+    """One person's name: never two people in one item (周德明、黄桂兰), never a whole sentence."""
+
+    label = "姓名"
+
+    def __init__(self, many: bool = False):
+        self.many = many  # an item of a list of names (the fix is 每人一项), else a field for one person
+
+    def parse(self, text: str) -> str:
+        text = super().parse(text)
+        m = NAME_BREAK.search(text)
+        if m:
+            mark = m.group().strip() or "空格"
+            fix = "每人一项，写成 [周德明, 黄桂兰]" if self.many else "这里只填一个人的姓名"
+            what = f"带有括号“{mark}”" if mark in "【】[]" else f"用“{mark}”隔开了几个人的姓名"
+            raise Bad(
+                f"“{text}”{what}：{fix}",
+                f"{text!r} holds several names separated by {mark!r}: one person per item",
+            )
+        if len(text) > MAX_NAME:
+            raise Bad(
+                f"姓名“{text[:20]}”超过 {MAX_NAME} 个字：是不是把几个人或职务、备注写在了一起？",
+                f"name longer than {MAX_NAME} characters",
+            )
+        return text
+
+
+class Choice(Kind):
+    """One of a fixed set of words; `words` gives a resident's word for a code (approved -> 已批准)."""
+
+    def __init__(self, *options: str, words: dict[str, str] | None = None):
         self.options = options
+        self.words = words or {}
         self.label = "、".join(options) + " 之一"
         self.json_type = {"type": "string", "enum": list(options)}
 
@@ -142,11 +175,16 @@ class Number(Kind):
     json_type = {"type": "number"}
 
     def parse(self, text: str) -> Decimal:
-        if not re.fullmatch(r"\d+(\.\d+)?", text):
-            raise Bad(f"应为数字，得到 “{text}”", f"expected a number, got {text!r}")
+        if not re.fullmatch(rf"\d{{1,{MAX_DIGITS}}}(\.\d{{1,6}})?", text):
+            raise Bad(
+                f"应为数字（最多 {MAX_DIGITS} 位整数、6 位小数），得到 “{text}”", f"expected a number, got {text!r}"
+            )
         return Decimal(text)
 
 
+# The largest amount a page and a notice can print with every total (人民币大写 ends at 16 integer digits):
+# 12 digits (under a trillion yuan) leave room for sums of ten thousand amounts.
+MAX_DIGITS = 12
 MONEY_RE = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?|-?\d+(\.\d+)?")
 CURRENCY_RE = re.compile(r"[¥￥]?\s*(.*?)\s*元?")
 
@@ -176,6 +214,11 @@ class Money(Kind):
             raise Bad(f"无法识别的金额 “{text}”", f"unreadable amount {text!r}") from None
         if "." in text and len(text.split(".")[1]) > 2:
             raise Bad(f'金额最多两位小数，得到 "{text}"', f'at most two decimals allowed, got "{text}"')
+        if abs(value) >= 10**MAX_DIGITS:
+            raise Bad(
+                f"金额过大：最多 {MAX_DIGITS} 位整数（不到一万亿元），得到 {text}",
+                f"amount too large: at most {MAX_DIGITS} integer digits, got {text}",
+            )
         if value < 0 and not self.allow_negative:
             raise Bad(f"金额不能为负数，得到 {text}", f"amount must not be negative, got {text}")
         return value.quantize(Decimal("0.01"))
@@ -326,8 +369,8 @@ class Names(Kind):
     def convert(self, node: Node, path: str, conv: Conv) -> Any:
         if isinstance(node.value, list):
             conv.locs[path] = node.where
-            return [Text().convert(item, f"{path}[{i}]", conv) for i, item in enumerate(node.value, 1)]
-        value = Text().convert(node, path, conv)
+            return [Name(many=True).convert(item, f"{path}[{i}]", conv) for i, item in enumerate(node.value, 1)]
+        value = Name(many=True).convert(node, path, conv)
         return value if value is INVALID else [value]
 
 

@@ -7,16 +7,13 @@ projects every historical snapshot for an audience exactly as the page itself is
 from __future__ import annotations
 
 import datetime as dt
-import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from . import audit
 from .catalog import Catalog
-from .cnrules import format_date_cn, format_money
 from .config import SiteConfig
 from .errors import Location, Problems
 from .load import Node
@@ -24,11 +21,10 @@ from .project import project_plain
 from .records import Record, RecordType
 from .records.base import audience_rank
 from .schema import INVALID, Conv, to_plain
+from .words import describe
 
 AUDIT_DIR = "content/_audit"
 ACTION_LABEL = {"created": "发布", "changed": "更正", "withdrawn": "撤回"}
-MONEY_TEXT = re.compile(r"-?\d+\.\d{2}")
-DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def audit_dir(project: Path) -> Path:
@@ -143,22 +139,6 @@ def to_node(value: Any, loc: Location) -> Node:
     return Node(None if value is None else str(value), loc)
 
 
-def fmt_value(value: Any) -> str:
-    """Change lists show amounts and dates as on the page: 1,250.00 and 2026年11月26日."""
-    if isinstance(value, str) and MONEY_TEXT.fullmatch(value):
-        return format_money(Decimal(value))
-    if isinstance(value, str) and DATE_TEXT.fullmatch(value):
-        try:
-            return format_date_cn(dt.date.fromisoformat(value))
-        except ValueError:
-            return value
-    if isinstance(value, list):
-        return "[" + "、".join(fmt_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + "，".join(f"{k}: {fmt_value(v)}" for k, v in value.items()) + "}"
-    return audit.format_value(value)
-
-
 @dataclass
 class Histories:
     """Per record id, its revisions as this audience may see them; and all of them, newest first."""
@@ -211,7 +191,7 @@ def histories(
                 "action": e.action,
                 "action_label": ACTION_LABEL[e.action],
                 "reason": e.reason,
-                "lines": [audit.format_change(c, fmt_value) for c in rev.changes or ()],
+                "lines": [describe(c, rtype, view.data) for c in rev.changes or ()],
                 "purged": rev.changes is None,
                 "short": e.content_hash[:8],
                 "head": audit.format_head((e.seq, e.hash[: audit.SHORT_HASH])),

@@ -61,9 +61,10 @@ def test_every_disclosed_record_has_a_pdf_with_embedded_fonts(example: Path) -> 
 
 def test_public_history_shows_the_correction_and_the_withdrawal(example: Path) -> None:
     ledger = (example / "output/public/r/caiwu/dangjianjingfei/2026-10.html").read_text(encoding="utf-8")
-    assert "entries[2026-10-007].expense: 257.00 → 275.00" in ledger
+    assert "凭证 2026-10-007（网格党支部书记培训资料费）支出：257.00 → 275.00" in ledger
     notice = (example / "output/public/r/juwu/2026-11-tingshuitongzhi.html").read_text(encoding="utf-8")
     assert "已撤回" in notice and "供水公司管网维修改期" in notice
+    assert "状态：已批准 → 已撤回" in notice and "approved → withdrawn" not in notice
     last = json.loads((example / "content/_audit/log.jsonl").read_text(encoding="utf-8").splitlines()[-1])
     head = f"审计链 {last['seq']}:{last['hash'][:8]}"
     assert head in (example / "output/public/index.html").read_text(encoding="utf-8")

@@ -59,10 +59,11 @@ def test_correction_needs_a_new_reason_and_shows_field_diff(site) -> None:
     entries = log_lines(project)
     assert [(e["rev"], e["action"]) for e in entries] == [(1, "created"), (2, "changed")]
     html = page(project, "r/caiwu/2026-11.html")
-    assert "entries[2026-11-001].expense: 860.00 → 960.00" in html
+    assert "凭证 2026-11-001（购买党员学习资料）支出：860.00 → 960.00" in html
     assert "发票金额录入错误" in html
-    assert "entries[2026-11-001].expense" in page(project, "changes.html")
-    assert "发票金额录入错误" in page(project, "feed.xml")
+    assert "凭证 2026-11-001（购买党员学习资料）支出" in page(project, "changes.html")
+    feed = page(project, "feed.xml")
+    assert "发票金额录入错误" in feed and "支出：860.00 → 960.00" in feed and "expense" not in feed
     # the same reason again for a further change is refused
     again = CORRECTED.replace("expense: 960.00", "expense: 970.00").replace("31540.00", "31530.00")
     ledger.write_text(again, encoding="utf-8")
@@ -187,12 +188,14 @@ def test_diff_between_git_revisions_matches_rows_by_voucher(site) -> None:
     ).replace("31640.00", "31540.00")
     (project / "content/caiwu/2026-11.yaml").write_text(inserted, encoding="utf-8")
     text = run(project, "diff", "HEAD").output
-    assert "+ entries[2026-11-009]" in text
-    assert "closing_balance: 31,640.00 → 31,540.00" in text
-    assert text.count("entries[") == 1  # one added row, not a cascade
+    assert (
+        "新增 凭证 2026-11-009（新增一行）：日期 2026年11月4日，凭证号 2026-11-009，摘要 新增一行，支出 100.00" in text
+    )
+    assert "期末余额：31,640.00 → 31,540.00" in text
+    assert text.count("凭证 ") == 1  # one added row, not a cascade
     git(project, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qam", "two")
     markdown = run(project, "diff", "HEAD~1", "HEAD", "--format", "markdown").output
-    assert "| `closing_balance` | 31,640.00 | 31,540.00 |" in markdown
+    assert "| 期末余额 | 31,640.00 | 31,540.00 |" in markdown
     doc = json.loads(run(project, "diff", "HEAD~1", "HEAD", "--format", "json").output)
     assert doc[0]["id"] == "caiwu/2026-11" and {c["kind"] for c in doc[0]["changes"]} == {"added", "changed"}
     assert run(project, "diff", "no-such-rev").exit_code == 2  # a usage error
@@ -273,7 +276,7 @@ def test_lowering_the_audience_never_reveals_what_the_record_said_before(site) -
 
 
 def test_change_lists_show_dates_and_money_as_pages_do() -> None:
-    from site_builder.trail import fmt_value
+    from site_builder.words import fmt_value
 
     assert fmt_value("2026-11-03") == "2026年11月3日"
     assert fmt_value("1250.00") == "1,250.00"

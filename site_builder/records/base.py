@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 AUDIENCES = ("public", "party", "committee")
 AUDIENCE_LABEL = {"public": "向社会公开", "party": "党内公开", "committee": "限党组织委员/经办人"}
 STATUSES = ("draft", "reviewed", "approved", "withdrawn")
+STATUS_LABEL = {"draft": "草稿", "reviewed": "已审核", "approved": "已批准", "withdrawn": "已撤回"}
 PUBLISHED = ("approved", "withdrawn")
 AREAS = {"party": "党务", "residents": "居务", "finance": "财务", "teams": "队伍", "registers": "台帐"}
 
@@ -37,6 +38,16 @@ def audience_rank(audience: str) -> int:
     return AUDIENCES.index(audience)
 
 
+def personal_phone(doc: str, label: str = "联系电话") -> F:
+    """A person's own phone: whole for the committee, mobiles masked (138****8000) below it."""
+    return F(Text(), doc=doc, label=label, see="committee", lower="mask")
+
+
+def work_phone(doc: str = "工作电话（对居民公开、照常显示的号码），请加引号") -> F:
+    """A number someone serves residents on (网格员, 队长): shown whole, and not flagged by the free-text gate."""
+    return F(Text(), doc=doc, label="工作电话", see="public")
+
+
 def finding_audience(audience: str) -> str:
     """Who may see a finding about a record of this audience: its readers, but never the public."""
     return max(audience, "party", key=audience_rank)
@@ -44,8 +55,8 @@ def finding_audience(audience: str) -> str:
 
 NOTICE_PERIOD = Obj(
     {
-        "from": F(Date(), True, "公示开始日期（含）", label="公示开始日期", see="public"),
-        "to": F(Date(), True, "公示结束日期（含）", label="公示结束日期", see="public"),
+        "from": F(Date(), True, "公示开始日期（含）", label="开始日期", see="public"),
+        "to": F(Date(), True, "公示结束日期（含）", label="结束日期", see="public"),
     }
 )
 
@@ -55,13 +66,13 @@ COMMON: dict[str, F] = {
     "title": F(Text(), True, "标题", see="public"),
     "id": F(Text(), doc="网址和审计记录使用的编号，默认取文件路径（中文转拼音）", label="编号", see="public"),
     "audience": F(
-        Choice(*AUDIENCES),
+        Choice(*AUDIENCES, words=AUDIENCE_LABEL),
         doc="公开范围：public 向社会公开 / party 党内公开 / committee 限委员",
         label="公开范围",
         see="public",
     ),
     "status": F(
-        Choice(*STATUSES),
+        Choice(*STATUSES, words=STATUS_LABEL),
         doc="draft 草稿 / reviewed 已审核 / approved 已审批 / withdrawn 已撤回",
         label="状态",
         see="public",
@@ -196,6 +207,10 @@ class RecordType:
     printable = True  # gets a PDF notice
     fields: dict[str, F] = {}
     list_keys: dict[str, str | tuple[str, ...]] = {}  # natural keys for list items (audit diffs)
+    # How a resident recognises a row in change lists, e.g. {"entries": "凭证 {voucher}（{summary}）"};
+    # default: the list's label and the row's key (队员 张三).
+    row_names: dict[str, str] = {}
+    labels: dict[str, str] = {}  # words for keys that are not declared fields (derived figures)
     table: str | None = None  # the list field exported as CSV
     columns: list[Column] = []
     example = ""  # a commented record for `sanwu new`

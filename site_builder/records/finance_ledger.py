@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 from collections import defaultdict
 from decimal import Decimal
@@ -26,11 +27,11 @@ ZERO = Decimal("0.00")
 ENTRY = Obj(
     {
         "date": F(Date(), True, "日期", see="public"),
-        "voucher": F(Text(), True, "凭证号（按文字保存，007 不会变成 7）", see="public"),
+        "voucher": F(Text(), True, "凭证号（按文字保存，007 不会变成 7）", label="凭证号", see="public"),
         "summary": F(Text(), True, "摘要", see="public"),
         "category": F(Text(), doc="类别", see="public"),
-        "income": F(Money(), doc="收入金额（元，最多两位小数）", see="public"),
-        "expense": F(Money(), doc="支出金额（元，最多两位小数）", see="public"),
+        "income": F(Money(), doc="收入金额（元，最多两位小数）", label="收入", see="public"),
+        "expense": F(Money(), doc="支出金额（元，最多两位小数）", label="支出", see="public"),
         "handler": F(Names(), doc="经手人", see="public"),
         "approver": F(Names(), doc="审批人", see="public"),
         "note": F(Text(), doc="备注", see="public"),
@@ -55,9 +56,10 @@ class FinanceLedger(RecordType):
         "opening_balance": F(Money(allow_negative=True), True, "期初余额", see="public"),
         "entries": F(ListOf(ENTRY), True, "收支明细", see="public"),
         "closing_balance": F(Money(allow_negative=True), True, "期末余额", see="public"),
-        "reviewed_by": F(Names(), doc="民主理财小组 / 居务监督委员会审核人，至少一人", see="public"),
+        "reviewed_by": F(Names(), doc="民主理财小组 / 居务监督委员会审核人，至少一人", label="审核人", see="public"),
     }
     list_keys = {"entries": "voucher"}
+    row_names = {"entries": "凭证 {voucher}（{summary}）"}
     _grouped: tuple[list[dict[str, Any]], dict[Any, list[dict[str, Any]]]] | None = None
     rules = (
         Unique("entries[]", "voucher", "凭证号", across=("account",)),
@@ -229,8 +231,11 @@ status: draft                    # 审批后改为 approved
 
 
 def slug(text: str) -> str:
-    """党建经费 -> dangjianjingfei: a path segment for a name."""
-    return re.sub(r"[^a-z0-9]+", "-", "".join(lazy_pinyin(text)).lower()).strip("-") or "x"
+    """党建经费 -> dangjianjingfei: a path segment for a name (a long name is cut, its hash keeps it apart)."""
+    segment = re.sub(r"[^a-z0-9]+", "-", "".join(lazy_pinyin(text)).lower()).strip("-") or "x"
+    if len(segment) <= 60:
+        return segment
+    return f"{segment[:48].strip('-')}-{hashlib.sha256(text.encode('utf-8', 'replace')).hexdigest()[:8]}"
 
 
 def totals(entries: list[dict[str, Any]]) -> tuple[Decimal, Decimal, list[tuple[str, dict[str, Decimal]]]]:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Problems
 from ..load import Node
-from ..schema import Choice, Conv, F, Int, Kind, ListOf, Obj, Text
-from .base import Column, Record, RecordType
+from ..schema import Choice, Conv, F, Int, Kind, ListOf, Name, Obj, Text
+from .base import Column, Record, RecordType, personal_phone, work_phone
 from .rules import Unique
 
 if TYPE_CHECKING:
@@ -53,15 +53,9 @@ class TextMap(Kind):
 
 MANAGER = Obj(
     {
-        "name": F(Text(), True, "网格责任人姓名", see="public"),
-        "phone": F(
-            Text(),
-            doc="个人联系电话，请加引号；手机号在公开版和党内版打码，座机照常显示",
-            label="联系电话",
-            see="committee",
-            lower="mask",
-        ),
-        "work_phone": F(Text(), doc="工作电话（对居民公开、照常显示的号码），请加引号", see="public"),
+        "name": F(Name(), True, "网格责任人姓名", see="public"),
+        "phone": personal_phone("个人联系电话，请加引号；手机号在公开版和党内版打码，座机照常显示"),
+        "work_phone": work_phone(),
     }
 )
 

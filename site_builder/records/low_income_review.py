@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cnrules import check_id_number, format_date_cn
 from ..errors import Problems
-from ..schema import Choice, F, Int, ListOf, Money, Obj, PeriodKind, Text
+from ..schema import Choice, F, Int, ListOf, Money, Name, Obj, PeriodKind, Text
 from .base import NOTICE_PERIOD, Column, Record, RecordType
 from .rules import Due
 
@@ -27,7 +27,7 @@ DETAIL_LABELS = {"id_number": "身份证号码", "address": "住址", "reason": 
 
 HOUSEHOLD = Obj(
     {
-        "head": F(Text(), True, "户主姓名（公开）", see="public"),
+        "head": F(Name(), True, "户主姓名（公开）", see="public"),
         "id_number": F(Text(), True, "户主身份证号码（仅委员版可见）"),
         "size": F(Int(minimum=1), True, "家庭人口（保障人数，公开）", see="public"),
         "change": F(Choice(*CHANGES), True, "变动类型：新增 · 增发 · 减发 · 停发 · 保持（公开）", see="public"),

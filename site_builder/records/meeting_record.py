@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problems
-from ..schema import Choice, Date, F, ListOf, Names, Obj, Text
+from ..schema import Choice, Date, F, ListOf, Name, Names, Obj, Text
 from .base import ExtraPage, Record, RecordType
 from .rules import Unique, periods_between, too_few
 
@@ -51,7 +51,7 @@ KINDS = (
 
 ABSENT = Obj(
     {
-        "name": F(Text(), True, "姓名", see="party"),
+        "name": F(Name(), True, "姓名", see="party"),
         "reason": F(Text(), doc="缺席原因（必填），如 出差、病假", see="party"),
     }
 )
@@ -145,8 +145,8 @@ class MeetingRecord(RecordType):
         "org": F(Text(), True, "召开会议的党组织，如 第一网格党支部（会议频次按组织检查）", see="party"),
         "date": F(Date(), True, "会议日期", see="party"),
         "place": F(Text(), doc="会议地点", see="party"),
-        "host": F(Text(), True, "主持人", see="party"),
-        "recorder": F(Text(), True, "记录人", see="party"),
+        "host": F(Name(), True, "主持人", see="party"),
+        "recorder": F(Name(), True, "记录人", see="party"),
         "attendees": F(Names(), True, "出席人员", see="party"),
         "absent": F(ListOf(ABSENT), doc="缺席人员及原因：[{name: 姓名, reason: 原因}]", see="party"),
         "guests": F(Names(), doc="列席人员（如街道党工委派员）", see="party"),

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..cnrules import WorkCalendar, fallback_warning, format_date_cn
 from ..errors import Location, Problems
-from ..schema import Choice, Date, F, ListOf, Month, Obj, Text
-from .base import NOTICE_PERIOD, Column, Record, RecordType
+from ..schema import Choice, Date, F, ListOf, Month, Name, Obj, Text
+from .base import NOTICE_PERIOD, Column, Record, RecordType, personal_phone
 
 if TYPE_CHECKING:
     from ..config import SiteConfig
@@ -24,7 +24,7 @@ STAGE_LEAD = {
 
 PERSON = Obj(
     {
-        "name": F(Text(), True, "姓名", see="public"),
+        "name": F(Name(), True, "姓名", see="public"),
         "gender": F(Choice("男", "女"), True, "性别", see="public"),
         "born": F(Month(), True, "出生年月，如 1995-03", see="public"),
         "ethnicity": F(Text(), doc="民族", see="public"),
@@ -38,7 +38,7 @@ PERSON = Obj(
 )
 CONTACT = Obj(
     {
-        "phone": F(Text(), doc="受理电话（手机号在公开版和党内版自动打码）", see="committee", lower="mask"),
+        "phone": personal_phone("受理电话（手机号在公开版和党内版自动打码）", "受理电话"),
         "place": F(Text(), doc="受理地点", see="public"),
     }
 )

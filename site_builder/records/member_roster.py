@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cnrules import check_id_number
 from ..errors import Problems
-from ..schema import Choice, Date, F, ListOf, Month, Obj, Text
+from ..schema import Choice, Date, F, ListOf, Month, Name, Obj, Text
 from .base import Column, Record, RecordType
 from .rules import OnePerPeriod, Unique
 
@@ -30,7 +30,7 @@ STEPS = (("applied_on", "申请入党"), ("activist_on", "确定为积极分子"
 
 MEMBER = Obj(
     {
-        "name": F(Text(), True, "姓名（名册内不得重名；同名请加以区分）", see="party"),
+        "name": F(Name(), True, "姓名（名册内不得重名；同名请加以区分）", see="party"),
         "gender": F(Choice("男", "女"), doc="性别", see="party"),
         "born": F(Month(), doc="出生年月，如 1968-04"),
         "ethnicity": F(Text(), doc="民族"),

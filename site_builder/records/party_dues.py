@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cnrules import expected_dues, expected_monthly_dues
 from ..errors import Problems
-from ..schema import Choice, F, Int, ListOf, Money, Obj, Period, PeriodKind, Text
+from ..schema import Choice, F, Int, ListOf, Money, Name, Obj, Period, PeriodKind, Text
 from .base import Column, Record, RecordType
 from .rules import Due, OnePerPeriod, Unique
 
@@ -23,7 +23,7 @@ BASED = ("在职", "离退休")
 
 MEMBER = Obj(
     {
-        "name": F(Text(), True, "姓名", see="party"),
+        "name": F(Name(), True, "姓名", see="party"),
         "category": F(Choice(*CATEGORIES), True, "类别：在职 · 离退休 · 学生 · 下岗失业 · 低保 · 其他", see="party"),
         "monthly_base": F(Money(), doc="月工资（离退休费）基数，元；在职、离退休必填", see="party"),
         "months": F(ListOf(Int(minimum=1), min_items=1), True, "交纳的月份，如 [7, 8, 9]，须在期间之内", see="party"),

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..cnrules import format_date_cn
 from ..errors import Problems
-from ..schema import Choice, Date, F, ListOf, Names, Obj, PeriodKind, Text
-from .base import Column, Record, RecordType
+from ..schema import Choice, Date, F, ListOf, Name, Names, Obj, PeriodKind, Text
+from .base import Column, Record, RecordType, personal_phone
 from .rules import Due, Unique, WithinPeriod
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ SHIFT = Obj(
     {
         "date": F(Date(), True, "日期（下半夜也写当晚的日期，即开始巡逻的那一天）", see="public"),
         "slot": F(Choice(*SLOTS), True, "时段：上半夜 20:00—23:30，下半夜 23:30—次日06:00", see="public"),
-        "leader": F(Text(), doc="带班领导（上半夜必填，计入人数）", see="public"),
+        "leader": F(Name(), doc="带班领导（上半夜必填，计入人数）", see="public"),
         "unit": F(Text(), doc="值班单位", see="public"),
         "members": F(Names(), True, "巡逻队员", see="public"),
         "note": F(Text(), doc="备注", see="public"),
@@ -97,11 +97,8 @@ class PatrolSchedule(RecordType):
     fields = {
         "period": F(PeriodKind(), True, "排班期间，一般为一个月，如 2026-11", see="public"),
         "region": F(Text(), doc="巡逻区域，如 凤凰社区、四方井社区联合巡逻区域", see="public"),
-        "duty_phone": F(
-            Text(),
-            doc="值班电话（手机号在公开版和党内版打码；对外值班号码请列入 site.yaml 的 public_phones）",
-            see="committee",
-            lower="mask",
+        "duty_phone": personal_phone(
+            "值班电话（手机号在公开版和党内版打码；对外值班号码请列入 site.yaml 的 public_phones）", "值班电话"
         ),
         "shifts": F(ListOf(SHIFT, 1), True, "班次", see="public"),
     }

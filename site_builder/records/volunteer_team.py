@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..cnrules import format_date_cn
 from ..errors import Problems
-from ..schema import Bool, Choice, Date, F, ListOf, Names, Number, Obj, Text, parse_period_text
-from .base import Column, Record, RecordType
+from ..schema import Bool, Choice, Date, F, ListOf, Name, Names, Number, Obj, Text, parse_period_text
+from .base import Column, Record, RecordType, personal_phone, work_phone
 from .rules import Due, Series, Unique, WithinPeriod, period_of
 
 if TYPE_CHECKING:
@@ -41,17 +41,11 @@ PARTY_ROSTER = "党员名册"
 
 MEMBER = Obj(
     {
-        "name": F(Text(), True, "姓名（队内不重复；同名的请加以区分）", see="public"),
+        "name": F(Name(), True, "姓名（队内不重复；同名的请加以区分）", see="public"),
         "party_member": F(Bool(), doc="是否中共党员（含预备党员）：true / false", see="public"),
         "skill": F(Text(), doc="特长或服务项目，如 治安巡逻、理发、家电维修", see="public"),
-        "phone": F(
-            Text(),
-            doc="个人手机号，请加引号；公开版和党内版自动打码为 138****8000",
-            label="联系电话",
-            see="committee",
-            lower="mask",
-        ),
-        "work_phone": F(Text(), doc="工作电话（如队长对居民公开的号码，照常显示），请加引号", see="public"),
+        "phone": personal_phone("个人手机号，请加引号；公开版和党内版自动打码为 138****8000"),
+        "work_phone": work_phone("工作电话（如队长对居民公开的号码，照常显示），请加引号"),
         "note": F(Text(), doc="备注", see="public"),
     }
 )
@@ -121,7 +115,7 @@ class VolunteerTeam(RecordType):
     area = "teams"
     fields = {
         "kind": F(Choice(*KINDS), True, "队伍类别：" + "、".join(KINDS), see="public"),
-        "leader": F(Text(), True, "队长（须在队员名单中）", see="public"),
+        "leader": F(Name(), True, "队长（须在队员名单中）", see="public"),
         "members": F(ListOf(MEMBER, 1), True, "队员", see="public"),
         "activities": F(ListOf(ACTIVITY), doc="服务活动记录", see="public"),
     }

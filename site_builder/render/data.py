@@ -39,24 +39,27 @@ def record_json(view: View) -> bytes:
 
 
 def cell_text(value: Any, kind: str) -> str:
-    """How a table value reads in a cell (CSV and .xlsx): names joined by 、, money to the fen, ISO dates."""
+    """How a table value reads in a cell (CSV and .xlsx): lists joined by 、, money to the fen, ISO dates."""
     if value is None:
         return ""
-    if kind == "names" and isinstance(value, list):
-        return "、".join(value)
+    if isinstance(value, list):
+        return "、".join(str(to_plain(v)) for v in value)
     if isinstance(value, Decimal):
         return f"{value:.2f}" if kind == "money" else str(value)
     return str(to_plain(value))
 
 
 def cell(value: Any, kind: str) -> str:
-    """A CSV cell: plain numbers so Excel can add them up; text that Excel would run or mangle, made inert."""
+    """A CSV cell: plain numbers so Excel can add them up; text that Excel would run or mangle — names
+    included — made inert."""
     text = cell_text(value, kind)
-    if value is None or isinstance(value, Decimal) or kind in ("money", "number", "date"):
+    if (
+        value is None
+        or isinstance(value, Decimal)
+        or (kind in ("money", "number", "date") and not isinstance(value, (list, str)))
+    ):
         return text
-    if kind == "names" and isinstance(value, list):
-        return text
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠"):
         return "'" + text  # never a formula (CSV injection)
     if text.isdigit() and (len(text) > 11 or text.startswith("0")):
         return "\t" + text  # ID numbers and voucher 007 stay text instead of 4.31E+17 or 7

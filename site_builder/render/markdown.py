@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import markdown
 import nh3
 
@@ -63,6 +65,17 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto", "tel"},
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        attribute_filter=_no_outside_images,
     )
     # A table in a body may be wider than a phone: it scrolls inside its own box, never the page.
     return clean.replace("<table>", SCROLL_OPEN + "<table>").replace("</table>", "</table></div>")
+
+
+OUTSIDE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.I)
+
+
+def _no_outside_images(tag: str, attr: str, value: str) -> str | None:
+    """An image is loaded by every visitor's browser: only our own files (check refuses the rest, with the URL)."""
+    if tag == "img" and attr == "src" and OUTSIDE.match(value):
+        return None
+    return value

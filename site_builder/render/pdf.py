@@ -392,6 +392,9 @@ def _render_job(job: PdfJob, css_text: str, fonts: FontChoice) -> _Rendered:
     if not root.get("lang"):
         root.set("lang", job.lang)  # glyph shapes for Han follow the language (SC, not JP)
     document = document_html.render(font_config=font_config, stylesheets=stylesheets, **PDF_OPTIONS)
+    for page in document.pages:
+        # A relative link resolves against the build folder: on paper it would carry the builder's local path.
+        page.links = [link for link in page.links if not str(link[1]).startswith("file:")]
     # Metadata from the arguments only: nothing from <meta>, no <link rel=attachment>, no clock.
     day = job.created.isoformat()
     document.metadata = DocumentMetadata(

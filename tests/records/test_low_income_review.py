@@ -307,9 +307,9 @@ def test_revision_history_is_projected_like_the_page(site) -> None:
     for audience in ("public", "party"):
         assert leaks(out / audience, WITHHELD + [moved]) == []
         page = (out / audience / "r/juwu/dibao/2026-q4.html").read_text(encoding="utf-8")
-        assert "households[张三丰].monthly_amount: 1,260.00 → 1,300.00" in page
+        assert "低保户 张三丰 月保障金额：1,260.00 → 1,300.00" in page
     committee = (out / "committee/r/juwu/dibao/2026-q4.html").read_text(encoding="utf-8")
-    assert f"households[张三丰].address: {ADDRESS} → {moved}" in committee
+    assert f"低保户 张三丰 住址：{ADDRESS} → {moved}" in committee
 
 
 def test_attachments_are_withdrawn_with_the_details(site) -> None:
