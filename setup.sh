@@ -7,7 +7,9 @@ mode="${1:-build}"
 
 debs=(fonts-noto-cjk libharfbuzz-subset0)
 # the browser suite (tests/browser): Debian's chromium driven by Playwright, axe-core from npm; nginx: the deploy guide's config
-[ "$mode" = test ] && debs+=(poppler-utils zbar-tools git chromium nodejs npm nginx apache2-utils)
+[ "$mode" = test ] && debs+=(poppler-utils zbar-tools git chromium nginx apache2-utils)
+# npm may come with another nodejs build (NodeSource's bundles it): ask apt only when there is no npm at all
+[ "$mode" = test ] && ! command -v npm >/dev/null && debs+=(nodejs npm)
 python3 -c 'import ensurepip' 2>/dev/null || debs+=(python3-venv)
 missing=()
 for pkg in "${debs[@]}"; do
