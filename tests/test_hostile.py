@@ -199,8 +199,18 @@ def test_printed_notices_carry_payloads_as_text_only(matrix: Matrix, tmp_path: P
     if shutil.which("pdftotext") is None:
         pytest.skip("poppler-utils not installed")
     sample = {k: v for k, v in matrix.files.items() if k.endswith(("notice/000.md", "finance-ledger/000.yaml"))}
-    project = write_site(tmp_path, sample, SITE_YAML)
-    result = run(project, "build", "--no-record", "--audience", "public", "--as-of", "2026-12-31")
+    args = ("build", "--no-record", "--audience", "public", "--as-of", "2026-12-31")
+    refused = run(write_site(tmp_path / "first", sample, SITE_YAML), *args)
+    # Characters no installed font has (Telugu, emoji) are refused by name, never printed as boxes:
+    # every error of the first build is that one, and the payloads without them then print.
+    errors = [line for line in refused.output.splitlines() if "content/" in line]
+    unprintable = {
+        chr(int(code, 16)) for code in re.findall(r"（U\+([0-9A-F]{4,6})）没有任何已安装的字体能打印", refused.output)
+    }
+    assert errors and all("没有任何已安装的字体能打印" in line for line in errors), errors[:5]
+    printable = {k: "".join(c for c in v if c not in unprintable) for k, v in sample.items()}
+    project = write_site(tmp_path / "second", printable, SITE_YAML)
+    result = run(project, *args)
     assert result.exit_code == 0, result.output[:3000]
     pdfs = files(project / "output/public", "*.pdf")
     assert len(pdfs) >= 2

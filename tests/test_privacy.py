@@ -93,7 +93,7 @@ def test_github_annotations_escape_what_the_runner_would_read() -> None:
 
 def test_check_json_prints_an_object_on_a_fatal_error(tmp_path: Path) -> None:
     result = run(tmp_path / "nowhere", "check", "--format", "json")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a missing content/ is a usage error
     doc = json.loads(result.stdout)
     assert "content/" in doc["fatal"] and doc["problems"] == []
 
