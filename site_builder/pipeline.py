@@ -6,6 +6,7 @@ import datetime as dt
 import errno
 import functools
 import os
+import posixpath
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -97,18 +98,29 @@ def check_settings(project: Path, site: SiteConfig, problems: Problems, strict: 
                 f"网址还是 sanwu init 写入的示例 {url}：请改成本社区网站的地址（二维码和订阅链接都用它）",
                 f"base_url is still the placeholder {url}",
             )
-    tracked = gitinfo.tracked_private(project)
-    folders = {path.split("/")[0] for path in tracked if path.startswith(("output/", ".sanwu-cache/"))}
-    for path in sorted(folders) + [p for p in tracked if p.split("/")[0] not in folders]:
-        count = sum(p.startswith(f"{path}/") for p in tracked)
-        what = f"{path}/ 中有 {count} 个文件" if path in folders else "这个文件"
+    counts: dict[str, int] = {}
+    for path in gitinfo.tracked_private(project):
+        folder = private_folder(path)
+        counts[folder] = counts.get(folder, 0) + 1
+    for folder, count in sorted(counts.items()):
         report(
-            Location(f"{path}/" if path in folders else path),
+            Location(f"{folder}/"),
             "",
-            f"{what}被 git 跟踪，可能含有个人信息或非公开内容：运行 git rm -r --cached {path}，"
-            "并确认 .gitignore 含 output/ 和 .sanwu-cache/",
+            f"{folder}/ 中有 {count} 个文件被 git 跟踪，可能含有个人信息或非公开内容："
+            f"运行 git rm -r --cached {folder}，并确认 .gitignore 含 output/ 和 .sanwu-cache/",
             "tracked by git and may hold private data; git rm --cached it and ignore it",
         )
+
+
+def private_folder(path: str) -> str:
+    """The folder a tracked private file is reported under: output/, .sanwu-cache/, or its party/committee build."""
+    parts = path.split("/")
+    if parts[0] in ("output", ".sanwu-cache"):
+        return parts[0]
+    for i, part in enumerate(parts[:-1]):
+        if part in ("party", "committee"):
+            return "/".join(parts[: i + 1])
+    return posixpath.dirname(path) or path
 
 
 def resolve_as_of(as_of: dt.date | None, site: SiteConfig) -> dt.date:

@@ -134,6 +134,11 @@ def test_init_keeps_private_output_out_of_git_and_check_warns_when_tracked(tmp_p
     assert (
         "git rm -r --cached output，" in warned and warned.count("output/: 警告: ") == 1
     )  # one line, not one per file
+    (target / "site-copy").mkdir()
+    shutil.copytree(target / "output/committee/", target / "site-copy/committee")  # a committee build copied elsewhere
+    git(target, "add", "-A")
+    warned = run(target, "check").output
+    assert warned.count("site-copy/committee/: 警告: site-copy/committee/ 中有") == 1, warned
 
 
 def test_ci_files_written_by_init_pass_actionlint_and_parse(tmp_path: Path) -> None:
