@@ -86,11 +86,14 @@ class _BodyText(HTMLParser):
 
 
 def page_text(html: str) -> str:
-    """The searchable text of a rendered record page, normalized."""
+    """The text of a rendered record page as residents read it (spaces collapsed, punctuation as written).
+
+    The index holds the pairs of its normalized form; the text itself is kept as written so that a
+    result's excerpt shows 全角 punctuation and case as on the page."""
     parser = _BodyText()
     parser.feed(html)
     parser.close()
-    return normalize("".join(parser.parts))
+    return SPACES.sub(" ", "".join(parser.parts)).strip()
 
 
 def _entry(ctx: SiteContext, view: View) -> dict[str, str]:
@@ -105,7 +108,7 @@ def _entry(ctx: SiteContext, view: View) -> dict[str, str]:
 
 
 def search_index(ctx: SiteContext, pages: dict[str, bytes]) -> dict[str, bytes]:
-    """search/index.json (pages and bigram postings) and search/text/N.txt (each page's text)."""
+    """search/index.json (pages and bigram postings) and search/text/N.txt (each page's text as written)."""
     entries: list[dict[str, str]] = []
     postings: dict[str, list[int]] = {}
     files: dict[str, bytes] = {}
@@ -117,7 +120,7 @@ def search_index(ctx: SiteContext, pages: dict[str, bytes]) -> dict[str, bytes]:
         number = len(entries)
         entries.append(_entry(ctx, view))
         files[f"{TEXTS}/{number}.txt"] = text.encode("utf-8")
-        for gram in grams(text):
+        for gram in grams(normalize(text)):
             postings.setdefault(gram, []).append(number)
     index = {"version": 1, "pages": entries, "grams": dict(sorted(postings.items()))}
     files[INDEX] = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
