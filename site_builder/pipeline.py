@@ -25,7 +25,15 @@ from .records import AUDIENCES, TYPES
 from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, record_xlsx, robots, sitemap
 from .render.feeds import atom_feed
-from .render.html import Page, SiteContext, make_env, plan_pages, render_page, render_template, web_stylesheet
+from .render.html import (
+    Page,
+    SiteContext,
+    make_env,
+    plan_pages,
+    render_not_found,
+    render_page,
+    web_stylesheet,
+)
 from .render.parallel import Item, render_all
 from .render.search import search_index
 from .timing import dump as dump_timings
@@ -227,7 +235,7 @@ def build(
                 with stage("html and data"):
                     written = render_all(root, render_items(env, ctx))
                 files = render_extras(project, checked, ctx, written)
-                files["404.html"] = render_template(env, "404.html", "404.html", ctx).encode("utf-8")
+                files["404.html"] = render_not_found(env, ctx)
                 files["static/site.css"] = web_stylesheet(env)
                 done += 1
                 if pdf:
