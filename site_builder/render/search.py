@@ -96,6 +96,15 @@ def page_text(html: str) -> str:
     return SPACES.sub(" ", "".join(parser.parts)).strip()
 
 
+Searchable = tuple[str, list[str]]  # a page's text and its bigrams
+
+
+def searchable(html: bytes) -> Searchable:
+    """What the index keeps of a record page: its text and that text's grams (in the render workers)."""
+    text = page_text(html.decode("utf-8"))
+    return text, sorted(grams(normalize(text)))
+
+
 def _entry(ctx: SiteContext, view: View) -> dict[str, str]:
     """What a result shows: title, area and type, date, and the page to link to."""
     date = view.published_on
@@ -107,20 +116,22 @@ def _entry(ctx: SiteContext, view: View) -> dict[str, str]:
     }
 
 
-def search_index(ctx: SiteContext, pages: dict[str, bytes]) -> dict[str, bytes]:
-    """search/index.json (pages and bigram postings) and search/text/N.txt (each page's text as written)."""
+def search_index(ctx: SiteContext, texts: dict[str, Searchable]) -> dict[str, bytes]:
+    """search/index.json (pages and bigram postings) and search/text/N.txt (each page's text as written).
+
+    `texts` holds what searchable() kept of each record page, by its path."""
     entries: list[dict[str, str]] = []
     postings: dict[str, list[int]] = {}
     files: dict[str, bytes] = {}
     for view in ctx.views:
-        html = pages.get(ctx.page_of(view))
-        if html is None:
+        found = texts.get(ctx.page_of(view))
+        if found is None:
             continue
-        text = page_text(html.decode("utf-8"))
+        text, page_grams = found
         number = len(entries)
         entries.append(_entry(ctx, view))
         files[f"{TEXTS}/{number}.txt"] = text.encode("utf-8")
-        for gram in grams(normalize(text)):
+        for gram in page_grams:
             postings.setdefault(gram, []).append(number)
     index = {"version": 1, "pages": entries, "grams": dict(sorted(postings.items()))}
     files[INDEX] = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
