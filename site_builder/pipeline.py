@@ -26,7 +26,15 @@ from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, record_xlsx, robots, sitemap
 from .render.feeds import atom_feed
 from .render.fingerprint import digest, sources
-from .render.html import Page, SiteContext, make_env, plan_pages, render_page, render_template, web_stylesheet
+from .render.html import (
+    Page,
+    SiteContext,
+    make_env,
+    plan_pages,
+    render_not_found,
+    render_page,
+    web_stylesheet,
+)
 from .render.parallel import Job, render_all
 from .render.search import search_index
 from .timing import dump as dump_timings
@@ -267,7 +275,7 @@ def build(
                     memo.keep({job.key for job in jobs if job.key})
                 built.rendered += written.rendered
                 files = render_extras(project, checked, ctx, written.paths)
-                files["404.html"] = render_template(env, "404.html", "404.html", ctx).encode("utf-8")
+                files["404.html"] = render_not_found(env, ctx)
                 files["static/site.css"] = web_stylesheet(env)
                 done += 1
                 if pdf:

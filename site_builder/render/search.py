@@ -86,11 +86,14 @@ class _BodyText(HTMLParser):
 
 
 def page_text(html: str) -> str:
-    """The searchable text of a rendered record page, normalized."""
+    """The text of a rendered record page as residents read it (spaces collapsed, punctuation as written).
+
+    The index holds the pairs of its normalized form; the text itself is kept as written so that a
+    result's excerpt shows 全角 punctuation and case as on the page."""
     parser = _BodyText()
     parser.feed(html)
     parser.close()
-    return normalize("".join(parser.parts))
+    return SPACES.sub(" ", "".join(parser.parts)).strip()
 
 
 Searchable = tuple[str, list[str]]  # a page's text and its bigrams
@@ -99,7 +102,7 @@ Searchable = tuple[str, list[str]]  # a page's text and its bigrams
 def searchable(html: bytes) -> Searchable:
     """What the index keeps of a record page: its text and that text's grams (in the render workers)."""
     text = page_text(html.decode("utf-8"))
-    return text, sorted(grams(text))
+    return text, sorted(grams(normalize(text)))
 
 
 def _entry(ctx: SiteContext, view: View) -> dict[str, str]:
@@ -114,7 +117,7 @@ def _entry(ctx: SiteContext, view: View) -> dict[str, str]:
 
 
 def search_index(ctx: SiteContext, texts: dict[str, Searchable]) -> dict[str, bytes]:
-    """search/index.json (pages and bigram postings) and search/text/N.txt (each page's text).
+    """search/index.json (pages and bigram postings) and search/text/N.txt (each page's text as written).
 
     `texts` holds what searchable() kept of each record page, by its path."""
     entries: list[dict[str, str]] = []
