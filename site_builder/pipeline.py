@@ -25,8 +25,16 @@ from .records import AUDIENCES, TYPES
 from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, record_xlsx, robots, sitemap
 from .render.feeds import atom_feed
-from .render.html import Page, SiteContext, make_env, plan_pages, render_page, render_template, web_stylesheet
-from .render.parallel import Item, render_all
+from .render.html import (
+    Page,
+    SiteContext,
+    make_env,
+    plan_pages,
+    render_not_found,
+    render_page,
+    web_stylesheet,
+)
+from .render.parallel import Job, render_all
 from .render.search import search_index
 from .timing import dump as dump_timings
 from .timing import stage
@@ -35,6 +43,7 @@ from .write import clean_debris, committing, staged, write_files
 STATIC = Path(__file__).resolve().parent / "static"
 CACHE = ".sanwu-cache"
 STAGING = f"{CACHE}/staging"  # where older versions staged; only cleaned now
+HEAD_MARK = "\ue000审计链\ue001"  # where the chain head goes in a page (private-use marks no record holds)
 
 
 @dataclass
@@ -56,6 +65,7 @@ class Built:
     recorded: int = 0  # revisions appended to the audit log
     not_recorded: str = ""  # why pending revisions were shown as 待发布 instead of recorded
     output_label: str = "output"
+    rendered: int = 0  # pages and data files rendered (the others were unchanged and taken from the memo)
 
 
 Progress = Callable[[str, int, int], None]  # (what is being done, steps done, steps in all)
@@ -179,7 +189,7 @@ def build(
     options = (audiences, day, drafts, strict, record, pdf, str(output.resolve()), urls, where, identity)
     unchanged = incremental.previous(project, incremental.inputs(project, content, options), output, audiences)
     if unchanged is not None:
-        return replace(unchanged, recorded=0)
+        return replace(unchanged, recorded=0, rendered=0)
     incremental.forget(project)
     checked = check(project, as_of)
     checked.site.base_urls.update(base_urls or {})
@@ -225,9 +235,14 @@ def build(
                     ctx.pdfs = printing.plan_paths(ctx)
                 root = stage_folder(audience)
                 with stage("html and data"):
-                    written = render_all(root, render_items(env, ctx))
-                files = render_extras(project, checked, ctx, written)
-                files["404.html"] = render_template(env, "404.html", "404.html", ctx).encode("utf-8")
+                    memo = incremental.Memo(project, audience)
+                    marked = replace(ctx, audit_head=HEAD_MARK if head else None)  # the head goes in as written
+                    jobs = render_jobs(env, marked, incremental.Keys(project, marked))
+                    written = render_all(root, jobs, memo, (HEAD_MARK.encode(), (head or "").encode()))
+                    memo.keep({job.key for job in jobs if job.key})
+                built.rendered += written.rendered
+                files = render_extras(project, checked, ctx, written.paths)
+                files["404.html"] = render_not_found(env, ctx)
                 files["static/site.css"] = web_stylesheet(env)
                 done += 1
                 if pdf:
@@ -239,11 +254,9 @@ def build(
                 with stage("write"):
                     write_files(root, files)
                 with stage("search"):
-                    record_pages = {ctx.page_of(v): root / ctx.page_of(v) for v in ctx.views}
-                    pages = {path: file.read_bytes() for path, file in record_pages.items() if file.is_file()}
-                    write_files(root, search_index(ctx, pages))
+                    write_files(root, search_index(ctx, written.texts))
                 done += 1
-                built.outputs[audience] = len(written) + len(files)
+                built.outputs[audience] = len(written.paths) + len(files)
             report("切换到新版本", done, steps)
             committing()  # the audit log is written next, then all audiences switch: not to be cut short
             built.recorded = len(new)
@@ -300,10 +313,14 @@ def extra_pages(catalog: Catalog, views: list[View], audience: str) -> list[Extr
     return pages
 
 
-def render_items(env: Environment, ctx: SiteContext) -> list[Item]:
-    """Every HTML page, and every record's downloads (JSON, CSV, .xlsx), as items to render in parallel."""
-    items: list[Item] = [functools.partial(_page, env, ctx, page) for page in plan_pages(ctx)]
-    return items + [functools.partial(render_data, view) for view in ctx.views]
+def render_jobs(env: Environment, ctx: SiteContext, keys: incremental.Keys) -> list[Job]:
+    """Every HTML page, and every record's downloads (JSON, CSV, .xlsx), as jobs to render in parallel."""
+    record_pages = {ctx.page_of(view): view for view in ctx.views}
+    jobs = []
+    for page in plan_pages(ctx):
+        view = record_pages.get(page.path)
+        jobs.append(Job(functools.partial(_page, env, ctx, page), keys.page(page, view), search=view is not None))
+    return jobs + [Job(functools.partial(render_data, view), keys.data(view)) for view in ctx.views]
 
 
 def _page(env: Environment, ctx: SiteContext, page: Page) -> Iterator[tuple[str, bytes]]:

@@ -77,6 +77,12 @@ COMMON: dict[str, F] = {
         label="状态",
         see="public",
     ),
+    "issuer": F(
+        Text(),
+        doc="发布单位（落款），如 凤凰社区民主理财小组；不填则为党支部（有 branch 的类型）或 site.yaml 的 org",
+        label="发布单位",
+        see="public",
+    ),
     "prepared_by": F(Names(), doc="经办人", see="public"),
     "reviewed_by": F(Names(), doc="审核人（含保密审查）", see="public"),
     "approved_by": F(Names(), doc="审批人", see="public"),
