@@ -19,11 +19,14 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from . import clickzh
+
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
 from .sheets.layouts import LAYOUTS  # plain data: cheap to import
 
+clickzh.install()
 PROGRESS_AFTER = 2.0  # seconds: shorter builds show no progress bar
 
 

@@ -9,13 +9,20 @@ in .sanwu-cache/, together with the identity of each output folder it swapped in
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
+import io
 import os
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .project import View
+from .records import TYPES, RecordType
 from .render.fingerprint import sources
+
+if TYPE_CHECKING:
+    from .render.html import Page, SiteContext
 
 STATE = ".sanwu-cache/last-build.pickle"
 AUDIT = ("content", "_audit")
@@ -106,3 +113,106 @@ def remember(project: Path, digest: str, output: Path, audiences: list[str], bui
 def forget(project: Path) -> None:
     """Drop the remembered build (before a build that may change the output)."""
     (project / STATE).unlink(missing_ok=True)
+
+
+MEMO = ".sanwu-cache/memo"
+
+
+class Memo:
+    """Results kept by a digest of what they were made from: each record file typed and checked, and each
+    page or data file of one audience's build rendered (its bytes, and what search keeps of it).
+
+    Entries are named by the digest of their inputs, written whole (a temporary file, then a rename)
+    and never changed; a build keeps only the entries it used.
+    """
+
+    def __init__(self, project: Path, name: str) -> None:
+        self.folder = project / MEMO / name
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # a read-only project: nothing is remembered, everything is made
+
+    def get(self, key: str) -> Any | None:
+        """What is remembered under key, if anything (a damaged entry counts as nothing)."""
+        try:
+            with open(self.folder / key, "rb") as stream:
+                found = pickle.load(stream)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+        return found if isinstance(found, tuple) else None
+
+    def put(self, key: str, value: tuple[Any, ...]) -> None:
+        """Remember a value under key (safe from several processes at once)."""
+        temporary = self.folder / f".{key}.{os.getpid()}"
+        try:
+            temporary.write_bytes(pickle.dumps(value, protocol=5))
+            os.replace(temporary, self.folder / key)
+        except OSError:
+            temporary.unlink(missing_ok=True)  # a full disk costs the next build a render, nothing else
+
+    def keep(self, keys: set[str]) -> None:
+        """Drop every entry this build did not use."""
+        try:
+            for path in self.folder.iterdir():
+                if path.name not in keys:
+                    path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _reductions(views: dict[int, str]) -> dict[Any, Any]:
+    """How a page's inputs are pickled for its key: a View as its digest, a record type as its name."""
+    table = copyreg.dispatch_table.copy()
+    table[View] = lambda view: (str, (views.get(id(view)) or _view_digest(view),))
+    for kind in {type(t) for t in TYPES.types.values()} | {RecordType}:
+        table[kind] = lambda rtype: (str, (f"type:{rtype.name}",))
+    return table
+
+
+class Keys:
+    """The memo key of every page and data file of one audience's build: a digest of what it is made from.
+
+    A record page reads its view, its history and its PDF's path; a list reads the views it lists; every
+    page reads the site settings, the audience, the build date and whether there is a chain head (never
+    the head itself: it is put in when the page is written). Code and templates are in every key. A site
+    with templates of its own may read anything, so each of its keys covers everything.
+    """
+
+    def __init__(self, project: Path, ctx: SiteContext) -> None:
+        self.ctx = ctx
+        self.views = {id(v): _view_digest(v) for v in ctx.views}
+        self.table = _reductions(self.views)
+        self.base = self.digest(sources(project), ctx.site, ctx.audience, ctx.as_of, ctx.audit_head is not None)
+        if (project / "templates").is_dir():
+            everything = (ctx.views, ctx.history, ctx.changes, ctx.pdfs, ctx.findings, ctx.extra_pages)
+            self.base = self.digest(self.base, everything)
+
+    def digest(self, *parts: Any) -> str:
+        stream = io.BytesIO()
+        pickler = pickle.Pickler(stream, protocol=5)
+        pickler.dispatch_table = self.table  # type: ignore[assignment]
+        pickler.dump(parts)
+        return _sha(stream.getvalue())
+
+    def page(self, page: Page, view: View | None) -> str | None:
+        """A page's key (None when its inputs cannot be digested: it is then always rendered)."""
+        pdfs = self.ctx.pdfs
+        try:
+            return self.digest(
+                self.base, page.path, page.template, page.extra, pdfs.get(page.path), view and pdfs.get(view.id)
+            )
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return None
+
+    def data(self, view: View) -> str:
+        """A record's downloads are made from its view alone."""
+        return _sha(f"{self.base}:data:{self.views.get(id(view)) or _view_digest(view)}".encode())
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _view_digest(view: View) -> str:
+    return "view:" + _sha(pickle.dumps({**vars(view), "rtype": view.rtype.name}, protocol=5))

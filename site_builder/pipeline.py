@@ -16,17 +16,26 @@ from pathlib import Path
 from jinja2 import Environment
 
 from . import gate, gitinfo, incremental, trail
-from .catalog import Catalog, build_catalog, due_calendar
+from .catalog import Catalog, build_catalog, check_record, due_calendar, make_record
 from .config import PLACEHOLDER_URL, SiteConfig, load_config
 from .errors import ContentErrors, Location, Problems, SanwuError, UsageError
-from .load import load_content
+from .load import find_files, load_record_file
 from .project import View, project_catalog, visible_findings
-from .records import AUDIENCES, TYPES
+from .records import AUDIENCES, TYPES, Record
 from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, record_xlsx, robots, sitemap
 from .render.feeds import atom_feed
-from .render.html import Page, SiteContext, make_env, plan_pages, render_page, render_template, web_stylesheet
-from .render.parallel import Item, render_all
+from .render.fingerprint import digest, sources
+from .render.html import (
+    Page,
+    SiteContext,
+    make_env,
+    plan_pages,
+    render_not_found,
+    render_page,
+    web_stylesheet,
+)
+from .render.parallel import Job, render_all
 from .render.search import search_index
 from .timing import dump as dump_timings
 from .timing import stage
@@ -35,6 +44,7 @@ from .write import clean_debris, committing, staged, write_files
 STATIC = Path(__file__).resolve().parent / "static"
 CACHE = ".sanwu-cache"
 STAGING = f"{CACHE}/staging"  # where older versions staged; only cleaned now
+HEAD_MARK = "\ue000审计链\ue001"  # where the chain head goes in a page (private-use marks no record holds)
 
 
 @dataclass
@@ -56,6 +66,7 @@ class Built:
     recorded: int = 0  # revisions appended to the audit log
     not_recorded: str = ""  # why pending revisions were shown as 待发布 instead of recorded
     output_label: str = "output"
+    rendered: int = 0  # pages and data files rendered (the others were unchanged and taken from the memo)
 
 
 Progress = Callable[[str, int, int], None]  # (what is being done, steps done, steps in all)
@@ -68,13 +79,45 @@ def check(project: Path, as_of: dt.date | None = None) -> Checked:
         raise UsageError(f"找不到 content/ 文件夹（在 {project} 中）；新建站点请用 sanwu init")
     site = load_config(project, problems)
     with stage("load"):
-        loaded = load_content(project)
-    problems.extend(loaded.problems)
+        records = read_records(project, site, problems)
     with stage("validate"):
-        catalog = build_catalog(loaded.records, project, site, problems, resolve_as_of(as_of, site))
-    gate.scan(catalog, site, problems)
+        catalog = build_catalog(records, project, site, problems, resolve_as_of(as_of, site))
     dump_timings()
     return Checked(site, catalog, problems)
+
+
+def read_records(project: Path, site: SiteConfig, problems: Problems) -> list[Record]:
+    """Every record file parsed, typed and checked on its own (its type's rules, the personal-data gate).
+
+    What a file gives depends only on its path and bytes, the settings and sanwu itself, so it is kept
+    in the memo under a digest of those: an unchanged file is not parsed again.
+    """
+    memo = incremental.Memo(project, "records")
+    settings = digest(sources(project), site)
+    used: set[str] = set()
+    records = []
+    for path in find_files(project / "content"):
+        rel = path.relative_to(project).as_posix()
+        data = path.read_bytes()
+        key = digest(settings, rel, data)
+        used.add(key)
+        found = memo.get(key)
+        if found is None:
+            own = Problems()
+            raw = load_record_file(path, rel, own, data)
+            rec = make_record(raw, own) if raw else None
+            if rec is not None:
+                check_record(rec, own, site)
+                gate.scan_record(rec, site, own)
+                trail.recorded_data(rec)
+            found = (rec, own.items)
+            memo.put(key, found)
+        rec, found_problems = found
+        problems.items.extend(found_problems)
+        if rec is not None:
+            records.append(rec)
+    memo.keep(used)
+    return records
 
 
 def check_all(project: Path, as_of: dt.date | None = None, strict: bool = False) -> Checked:
@@ -179,7 +222,7 @@ def build(
     options = (audiences, day, drafts, strict, record, pdf, str(output.resolve()), urls, where, identity)
     unchanged = incremental.previous(project, incremental.inputs(project, content, options), output, audiences)
     if unchanged is not None:
-        return replace(unchanged, recorded=0)
+        return replace(unchanged, recorded=0, rendered=0)
     incremental.forget(project)
     checked = check(project, as_of)
     checked.site.base_urls.update(base_urls or {})
@@ -225,9 +268,14 @@ def build(
                     ctx.pdfs = printing.plan_paths(ctx)
                 root = stage_folder(audience)
                 with stage("html and data"):
-                    written = render_all(root, render_items(env, ctx))
-                files = render_extras(project, checked, ctx, written)
-                files["404.html"] = render_template(env, "404.html", "404.html", ctx).encode("utf-8")
+                    memo = incremental.Memo(project, audience)
+                    marked = replace(ctx, audit_head=HEAD_MARK if head else None)  # the head goes in as written
+                    jobs = render_jobs(env, marked, incremental.Keys(project, marked))
+                    written = render_all(root, jobs, memo, (HEAD_MARK.encode(), (head or "").encode()))
+                    memo.keep({job.key for job in jobs if job.key})
+                built.rendered += written.rendered
+                files = render_extras(project, checked, ctx, written.paths)
+                files["404.html"] = render_not_found(env, ctx)
                 files["static/site.css"] = web_stylesheet(env)
                 done += 1
                 if pdf:
@@ -239,11 +287,9 @@ def build(
                 with stage("write"):
                     write_files(root, files)
                 with stage("search"):
-                    record_pages = {ctx.page_of(v): root / ctx.page_of(v) for v in ctx.views}
-                    pages = {path: file.read_bytes() for path, file in record_pages.items() if file.is_file()}
-                    write_files(root, search_index(ctx, pages))
+                    write_files(root, search_index(ctx, written.texts))
                 done += 1
-                built.outputs[audience] = len(written) + len(files)
+                built.outputs[audience] = len(written.paths) + len(files)
             report("切换到新版本", done, steps)
             committing()  # the audit log is written next, then all audiences switch: not to be cut short
             built.recorded = len(new)
@@ -300,10 +346,14 @@ def extra_pages(catalog: Catalog, views: list[View], audience: str) -> list[Extr
     return pages
 
 
-def render_items(env: Environment, ctx: SiteContext) -> list[Item]:
-    """Every HTML page, and every record's downloads (JSON, CSV, .xlsx), as items to render in parallel."""
-    items: list[Item] = [functools.partial(_page, env, ctx, page) for page in plan_pages(ctx)]
-    return items + [functools.partial(render_data, view) for view in ctx.views]
+def render_jobs(env: Environment, ctx: SiteContext, keys: incremental.Keys) -> list[Job]:
+    """Every HTML page, and every record's downloads (JSON, CSV, .xlsx), as jobs to render in parallel."""
+    record_pages = {ctx.page_of(view): view for view in ctx.views}
+    jobs = []
+    for page in plan_pages(ctx):
+        view = record_pages.get(page.path)
+        jobs.append(Job(functools.partial(_page, env, ctx, page), keys.page(page, view), search=view is not None))
+    return jobs + [Job(functools.partial(render_data, view), keys.data(view)) for view in ctx.views]
 
 
 def _page(env: Environment, ctx: SiteContext, page: Page) -> Iterator[tuple[str, bytes]]:

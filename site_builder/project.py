@@ -39,6 +39,7 @@ class View:
     notice_state: str | None
     draft: bool
     scheduled: bool
+    issuer: str = ""  # who signs it: its own issuer, else its 党支部, else the site's org
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -159,6 +160,7 @@ def project_catalog(catalog: Catalog, audience: str, as_of: dt.date, drafts: boo
                 notice_state=notice_state(np, as_of),
                 draft=not rec.published,
                 scheduled=rec.published and rec.published_on is not None and rec.published_on > as_of,
+                issuer=rec.get("issuer") or rec.get("branch") or site.org or site.community,
             )
         )
     peers: dict[str, list[dict[str, Any]]] = {}

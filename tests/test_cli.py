@@ -31,6 +31,25 @@ def test_help_and_version_in_chinese() -> None:
     assert version.exit_code == 0 and version.output.startswith("sanwu 0.")
 
 
+def test_every_help_and_a_mistyped_command_read_in_chinese() -> None:
+    """What click itself prints (headings, the help option, usage errors) is Chinese too, in every command."""
+    english = ("Show this message", "Usage:", "Options:", "Error:", "No such", "Try '", "Did you mean")
+    outputs = [CliRunner().invoke(cli.main, [*name.split(), "--help"]).output for name in ("build", "audit verify")]
+    mistakes = {
+        ("bulid",): "没有命令 bulid。 是不是要输入 'build'？",
+        ("build", "--pdff"): "没有选项 --pdff。",
+        ("build", "--audience", "everyone"): "'--audience' 的值无效：'everyone' 不是可选的值之一",
+        ("new",): "缺少参数 'TYPE'",
+    }
+    for args, words in mistakes.items():
+        result = CliRunner().invoke(cli.main, list(args))
+        assert result.exit_code == 2 and words in result.output and "错误: " in result.output, result.output
+        outputs.append(result.output)
+    for output in outputs:
+        assert not [w for w in english if w in output], output
+    assert "显示本帮助" in outputs[0] and "选项" in outputs[0] and "用法：" in outputs[1]
+
+
 def test_tab_completion_offers_the_record_types_without_importing_them() -> None:
     assert cli.declared_type_names() == TYPES.names()
     env = {**os.environ, "_SANWU_COMPLETE": "bash_complete", "COMP_WORDS": "sanwu new fin", "COMP_CWORD": "2"}

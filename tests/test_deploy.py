@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LEDGER, NOTICE, REPO, run, write_site
+from tests.conftest import LEDGER, NOTICE, REPO, SITE_YAML, run, write_site
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 HTPASSWD = shutil.which("htpasswd")
@@ -35,7 +36,10 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("deploy")
-    project = write_site(tmp / "site", {"caiwu/2026-11.yaml": LEDGER, "notice.md": NOTICE, "party.md": PARTY})
+    files = {"caiwu/2026-11.yaml": LEDGER, "notice.md": NOTICE, "party.md": PARTY}
+    project = write_site(
+        tmp / "site", files, SITE_YAML.replace("https://example.org/test/", "https://example.org/sanwu/")
+    )
     assert run(project, "build", "--no-pdf", "--audience", "all", "--as-of", "2026-11-26").exit_code == 0
     for audience, password in (("party", "dangyuan"), ("committee", "liangwei")):
         subprocess.run([HTPASSWD, "-bcB", str(tmp / f"sanwu-{audience}.htpasswd"), "shequ", password], check=True)
@@ -95,6 +99,10 @@ def test_public_site_is_served_under_its_sub_path(server: str) -> None:
 def test_missing_pages_get_the_sites_404_page(server: str) -> None:
     status, page = get(f"{server}/sanwu/no/such/page.html")
     assert status == 404 and "页面不存在" in page
+    # at any depth it keeps its style and its links lead into the site
+    links = re.findall(r'(?:href|src)="([^"#]+)"', page)
+    assert "/sanwu/static/site.css" in links and "/sanwu/index.html" in links
+    assert all(get(server + link)[0] == 200 for link in links if link.startswith("/")), links
 
 
 def test_party_and_committee_need_the_password(server: str) -> None:

@@ -96,3 +96,22 @@ def test_annual_report_totals_equal_the_sum_of_its_ledgers_to_the_fen(example: P
         pytest.skip("poppler-utils not installed")
     text = subprocess.run(["pdftotext", str(report_pdf), "-"], capture_output=True, text=True).stdout
     assert "党建经费2026年度经费使用情况" in text and format_money(income) in text and rmb_upper(closing) in text
+
+
+def test_a_notice_is_signed_by_its_own_issuing_body(example: Path) -> None:
+    """The 民主理财小组's opinion is signed by the group, on the page and on paper; a branch's list by its branch."""
+    opinion = "caiwu/2026-11-minzhulicaishenheyijian"
+    page = (example / f"output/public/r/{opinion}.html").read_text(encoding="utf-8")
+    assert "<dt>发布单位</dt><dd>凤凰社区民主理财小组</dd>" in page
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils not installed")
+
+    def signature(path: str) -> list[str]:
+        text = subprocess.run(["pdftotext", str(example / "output/public" / path), "-"], capture_output=True, text=True)
+        lines = [line.strip() for line in text.stdout.splitlines() if line.strip()]
+        at = next(i for i, line in enumerate(lines) if line.startswith("第 ") and " 版" in line)
+        return lines[at - 2 : at]
+
+    assert signature(f"pdf/{opinion}.pdf") == ["凤凰社区民主理财小组", "2026年11月5日"]
+    assert signature("pdf/dangwu/fazhandangyuan/2026-11-diyiwanggefazhanduixiang.pdf")[0] == "第一网格党支部"
+    assert signature("pdf/juwu/2026-11-lajifenlei.pdf")[0] == "中共凤凰社区委员会"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
-from tests.conftest import LEDGER, NOTICE, run, write_site
+from site_builder import pipeline
+from site_builder.records import AUDIENCES
+from tests.conftest import LEDGER, NOTICE, SITE_YAML, run, write_site
 
 AS_OF = "2026-11-26"
 SECOND = NOTICE.replace("关于冬季消防安全的通知", "关于楼道堆物清理的通知").replace(
@@ -35,41 +38,70 @@ def cold_copy(project: Path, where: Path, *args: str) -> dict[str, bytes]:
     return tree(where / "output")
 
 
-def test_rebuilds_after_edits_additions_withdrawals_and_deletions_equal_cold_builds(tmp_path: Path) -> None:
-    project = write_site(tmp_path / "site", {"caiwu/2026-11.yaml": LEDGER, "notice.md": NOTICE, "draft.md": DRAFT})
-    content = project / "content"
-    build(project, "--no-pdf")
-    first = tree(project / "output")
-    folder = (project / "output/public").stat().st_ino
+OCTOBER = (
+    LEDGER.replace("2026年11月", "2026年10月")
+    .replace("period: 2026-11", "period: 2026-10")
+    .replace("2026-11-0", "2026-10-0")
+    .replace("approved_on: 2026-11-20", "approved_on: 2026-11-02")
+)
+NOVEMBER = LEDGER.replace("opening_balance: 12500.00", "opening_balance: 31640.00").replace(
+    "closing_balance: 31640.00", "closing_balance: 50780.00"
+)
+NOTICED = SECOND.replace("关于楼道堆物清理的通知", "低保对象公示").replace(
+    "status: approved", "status: approved\nnotice_period: {from: 2026-11-20, to: 2026-11-30}"
+)
 
-    build(project, "--no-pdf")  # nothing changed: the output in place is kept as it is
-    assert (project / "output/public").stat().st_ino == folder
+
+ALL = ("--no-pdf", "--audience", "all")
+
+
+def rebuild(project: Path, as_of: str = AS_OF) -> int:
+    """An incremental build of every audience; how many pages and data files it rendered."""
+    built = pipeline.build(project, list(AUDIENCES), as_of=dt.date.fromisoformat(as_of), pdf=False)
+    return built.rendered
+
+
+def test_rebuilds_after_edits_additions_withdrawals_and_deletions_equal_cold_builds(tmp_path: Path) -> None:
+    files = {"caiwu/2026-11.yaml": NOVEMBER, "caiwu/2026-10.yaml": OCTOBER, "notice.md": NOTICE, "draft.md": DRAFT}
+    project = write_site(tmp_path / "site", {**files, "noticed.md": NOTICED})
+    content = project / "content"
+    cold_count = rebuild(project)
+    first = tree(project / "output")
+
+    assert rebuild(project) == 0  # nothing changed: the output in place is kept as it is
     assert tree(project / "output") == first
 
     edited = NOTICE.replace("注意用火安全", "注意用火用电安全").replace(
         "status: approved", "status: approved\nchange_reason: 补充用电"
     )
+    withdrawn = NOTICE.replace("status: approved", "status: withdrawn\nchange_reason: 已过期")
+    corrected = NOVEMBER.replace("购买党员学习资料", "购买党员学习书籍").replace(
+        "status: approved", "status: approved\nchange_reason: 摘要写错"
+    )
     steps = [
         ("notice.md", edited, "r/notice.html", "用火用电安全"),  # an edit
         ("second.md", SECOND, "r/second.html", "楼道杂物"),  # an addition
-        (
-            "notice.md",
-            NOTICE.replace("status: approved", "status: withdrawn\nchange_reason: 已过期"),
-            "r/notice.html",
-            "已撤回",
-        ),
+        ("caiwu/2026-11.yaml", corrected, "r/caiwu/2026-11.html", "学习书籍"),  # a ledger its account's trend reads
+        ("notice.md", withdrawn, "r/notice.html", "已撤回"),  # a withdrawal
         ("draft.md", None, "index.html", "楼道堆物"),  # deletions: a draft, and the withdrawn notice
         ("notice.md", None, "index.html", "楼道堆物"),
+        ("site.yaml", SITE_YAML.replace("0746-7654321", "0746-7654000"), "index.html", "0746-7654000"),
     ]
     for name, text, page, expected in steps:
         if text is None:
             (content / name).unlink()
         else:
             (content / name).write_text(text, encoding="utf-8")
-        build(project, "--no-pdf")
+        rendered = rebuild(project)
         assert expected in (project / "output/public" / page).read_text(encoding="utf-8")
-        assert tree(project / "output") == cold_copy(project, tmp_path / "cold", "--no-pdf"), f"after changing {name}"
+        assert tree(project / "output") == cold_copy(project, tmp_path / "cold", *ALL), f"after changing {name}"
+        if name != "site.yaml":  # the pages of the unchanged records are not rendered again
+            assert rendered < cold_count - 6, name
     assert not (project / "output/public/r/notice.html").exists()
+
+    rebuild(project, "2026-12-05")  # a later day: the 公示 is over
+    assert "公示中" not in (project / "output/public/r/noticed.html").read_text(encoding="utf-8")
+    assert tree(project / "output") == cold_copy(project, tmp_path / "cold", *ALL, "--as-of", "2026-12-05")
 
 
 def test_pdfs_reused_from_the_cache_equal_cold_renders(tmp_path: Path) -> None:
@@ -92,3 +124,14 @@ def test_rebuild_after_a_template_change_is_not_skipped(tmp_path: Path) -> None:
     (project / "templates/search.html").write_text("<p>本社区暂不提供搜索</p>\n", encoding="utf-8")
     build(project, "--no-pdf")
     assert (project / "output/public/search.html").read_text(encoding="utf-8") == "<p>本社区暂不提供搜索</p>\n"
+
+
+def test_a_second_check_reports_the_same_problems_from_the_kept_records(tmp_path: Path) -> None:
+    phone = NOTICE.replace("请各位居民注意用火安全。", "有事请打 13812345678。")
+    project = write_site(tmp_path / "site", {"notice.md": phone, "bad.yaml": LEDGER.replace("860.00", "八百")})
+    first = run(project, "check")
+    assert first.exit_code != 0
+    assert "138****5678" in first.output and "bad.yaml" in first.output
+    assert (project / ".sanwu-cache/memo/records").is_dir()
+    again = run(project, "check")
+    assert (again.exit_code, again.output) == (first.exit_code, first.output)

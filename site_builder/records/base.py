@@ -77,6 +77,12 @@ COMMON: dict[str, F] = {
         label="状态",
         see="public",
     ),
+    "issuer": F(
+        Text(),
+        doc="发布单位（落款），如 凤凰社区民主理财小组；不填则为党支部（有 branch 的类型）或 site.yaml 的 org",
+        label="发布单位",
+        see="public",
+    ),
     "prepared_by": F(Names(), doc="经办人", see="public"),
     "reviewed_by": F(Names(), doc="审核人（含保密审查）", see="public"),
     "approved_by": F(Names(), doc="审批人", see="public"),
@@ -102,6 +108,7 @@ class Record:
     body: str | None = None
     body_line: int = 0
     valid: bool = True
+    recorded: dict[str, Any] | None = None  # what a revision keeps of it (trail.recorded_data), once made
 
     def get(self, name: str, default: Any = None) -> Any:
         """A field's value, or default when missing or invalid."""
@@ -260,6 +267,20 @@ class RecordType:
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
         """Derived figures for the page, from projected data (peers: this audience's records of the type)."""
         return {}
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        """Pickled by name (a cached Record comes back with the registered type, not a copy of it)."""
+        return registered_type, (self.name,)
+
+
+def registered_type(name: str) -> RecordType:
+    """The registered type of that name."""
+    from . import TYPES
+
+    rtype = TYPES.get(name)
+    if rtype is None:
+        raise KeyError(name)
+    return rtype
 
 
 @dataclass

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -182,6 +183,7 @@ def change_pages(total: int) -> list[dict[str, Any]]:
 
 def render_template(env: jinja2.Environment, template: str, path: str, ctx: SiteContext, **extra: Any) -> str:
     """Render one page; a broken (user-overridden) template is a clear error, not a traceback."""
+    url = extra.pop("url", None) or (lambda target: relative(path, target))
     try:
         return env.get_template(template).render(
             ctx=ctx,
@@ -189,7 +191,7 @@ def render_template(env: jinja2.Environment, template: str, path: str, ctx: Site
             audience=ctx.audience,
             build_label=BUILD_LABEL[ctx.audience],
             as_of=ctx.as_of,
-            url=lambda target: relative(path, target),
+            url=url,
             page_path=path,
             **extra,
         )
@@ -197,6 +199,15 @@ def render_template(env: jinja2.Environment, template: str, path: str, ctx: Site
         raise SanwuError(f"模板 {exc.filename or exc.name}:{exc.lineno} 有语法错误：{exc.message}") from None
     except jinja2.TemplateError as exc:
         raise SanwuError(f"渲染 {path} 时模板 {template} 出错：{exc}") from None
+
+
+def render_not_found(env: jinja2.Environment, ctx: SiteContext) -> bytes:
+    """404.html, which the server sends for a missing address at any depth: its links start from the path
+    of the site's address (/fenghuang/static/site.css), so the page keeps its style and its links work
+    wherever it is shown. Without base_url they are relative, right only for missing pages at the top."""
+    root = urlsplit(ctx.site.base_url).path if ctx.site.base_url else ""
+    url = (lambda target: root + target) if root else None
+    return render_template(env, "404.html", "404.html", ctx, url=url).encode("utf-8")
 
 
 def findings_by_period(ctx: SiteContext) -> list[tuple[str, list[tuple[Problem, View | None]]]]:

@@ -1,8 +1,12 @@
 """Pages and data files rendered on every CPU this process may use, each written as soon as it is done.
 
 Workers are forked, so they share the projected views without copying or pickling them; each takes
-every n-th item and writes its files straight into the staging folder. Where forking is unsafe (a
-threaded `sanwu serve`) or only one CPU is allowed, everything runs in this process.
+every n-th job and writes its files straight into a scratch folder. A job whose inputs are unchanged
+since an earlier build (same memo key) is not rendered: its bytes come from the memo. Pages are
+rendered with a placeholder where the audit chain head goes and the head is put in when they are
+written, so a new revision (which moves the head on every page) re-renders only what it changed.
+Where forking is unsafe (a threaded `sanwu serve`) or only one CPU is allowed, everything runs in
+this process.
 """
 
 from __future__ import annotations
@@ -13,12 +17,37 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+
+from ..incremental import Memo
+from .search import Searchable, searchable
 
 Item = Callable[[], Iterator[tuple[str, bytes]]]  # renders one page (or a record's data files)
 
-_ITEMS: list[Item] = []  # what forked workers render (set just before forking)
+
+@dataclass
+class Job:
+    """One item to render, the digest of its inputs (None: not memoized), and whether search indexes it."""
+
+    render: Item
+    key: str | None = None
+    search: bool = False
+
+
+@dataclass
+class Rendered:
+    """What render_all wrote: the paths, the text and bigrams of each searched page, how many were rendered."""
+
+    paths: list[str]
+    texts: dict[str, Searchable]
+    rendered: int
+
+
+_JOBS: list[Job] = []  # what forked workers render (set just before forking)
 _ROOT: Path = Path()
+_MEMO: Memo | None = None
+_FILL: tuple[bytes, bytes] = (b"", b"")  # (placeholder, what replaces it)
 
 
 def worker_count() -> int:
@@ -40,42 +69,63 @@ def write_file(root: Path, rel: str, data: bytes) -> None:
     target.write_bytes(data)
 
 
-def _run_share(index: int, step: int) -> list[str]:
-    paths = []
-    for item in _ITEMS[index::step]:
-        for rel, data in item():
-            write_file(_ROOT, rel, data)
-            paths.append(rel)
-    return paths
+def _produce(job: Job) -> tuple[list[tuple[str, bytes]], Searchable | None, bool]:
+    """A job's files and searchable text: from the memo when its key is there, else rendered (and memoized)."""
+    if job.key is not None and _MEMO is not None:
+        found = _MEMO.get(job.key)
+        if found is not None:
+            return found[0], found[1], False
+    files = list(job.render())
+    text = searchable(files[0][1]) if job.search else None
+    if job.key is not None and _MEMO is not None:
+        _MEMO.put(job.key, (files, text))
+    return files, text, True
 
 
-def render_all(root: Path, items: list[Item]) -> list[str]:
-    """Render every item and write its files under root; the paths written, sorted.
+def _run_share(index: int, step: int) -> Rendered:
+    out = Rendered([], {}, 0)
+    placeholder, head = _FILL
+    for job in _JOBS[index::step]:
+        files, text, fresh = _produce(job)
+        out.rendered += fresh
+        for rel, data in files:
+            write_file(_ROOT, rel, data.replace(placeholder, head) if placeholder else data)
+            out.paths.append(rel)
+        if text is not None:
+            out.texts[files[0][0]] = text
+    return out
+
+
+def render_all(
+    root: Path, jobs: list[Job], memo: Memo | None = None, fill: tuple[bytes, bytes] = (b"", b"")
+) -> Rendered:
+    """Render (or take from the memo) every job and write its files under root, `fill` substituted.
 
     Workers write into a scratch folder beside root; the files are then moved into root in path
-    order, so root's directories list them in the same order however many workers there were
-    (the search indexer reads them in directory order, and its index must be reproducible).
+    order, so root's directories list them in the same order however many workers there were.
     """
-    global _ITEMS, _ROOT
+    global _JOBS, _ROOT, _MEMO, _FILL
     scratch = root.with_name(root.name + "-parts")
-    workers = min(worker_count(), max(1, len(items) // 50))  # a small site is not worth a fork
-    _ITEMS, _ROOT = items, scratch
+    workers = min(worker_count(), max(1, len(jobs) // 50))  # a small site is not worth a fork
+    _JOBS, _ROOT, _MEMO, _FILL = jobs, scratch, memo, fill
     try:
         if workers <= 1 or not can_fork():
-            paths = _run_share(0, 1)
+            shares = [_run_share(0, 1)]
         else:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                shares = [pool.submit(_run_share, i, workers) for i in range(workers)]
-                paths = [path for share in shares for path in share.result()]
-        paths.sort()
+                futures = [pool.submit(_run_share, i, workers) for i in range(workers)]
+                shares = [future.result() for future in futures]
+        done = Rendered(sorted(p for share in shares for p in share.paths), {}, sum(s.rendered for s in shares))
+        for share in shares:
+            done.texts.update(share.texts)
         made: set[Path] = set()
-        for rel in paths:
+        for rel in done.paths:
             target = root / rel
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             os.replace(scratch / rel, target)
-        return paths
+        return done
     finally:
-        _ITEMS, _ROOT = [], Path()
+        _JOBS, _ROOT, _MEMO, _FILL = [], Path(), None, (b"", b"")
         shutil.rmtree(scratch, ignore_errors=True)

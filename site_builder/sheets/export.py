@@ -1,18 +1,17 @@
 """Tables back to Excel: the .xlsx download of a record page, and the empty template of `sanwu new --xlsx`.
 
-Text stays text (ID numbers, vouchers 007, masked phones; never a formula), money is a number with two
-decimals, dates are Excel dates. The workbook bytes depend only on the table: fixed timestamps inside,
-so builds stay reproducible.
+Written with XlsxWriter (four times faster than openpyxl, which `sanwu import` uses to read). Text stays
+text (ID numbers, vouchers 007, masked phones; never a formula), money is a number with two decimals,
+dates are Excel dates. The workbook bytes depend only on the table: XlsxWriter dates every zip entry
+1980-01-01 and the document properties carry a fixed time, so builds stay reproducible.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import unicodedata
-import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,97 +23,62 @@ from ..schema import Bool, Choice, Date, Int, Kind, Money, Month, Names, Number,
 from .layouts import LAYOUTS, Table
 
 if TYPE_CHECKING:
-    from openpyxl.workbook import Workbook
-    from openpyxl.worksheet.worksheet import Worksheet
+    from xlsxwriter.workbook import Workbook
 
     from ..records import RecordType
 
 FIXED_TIME = dt.datetime(2000, 1, 1)
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 FORMATS = {"money": "#,##0.00", "date": "yyyy-mm-dd", "number": "General", "text": "@", "names": "@"}
+ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what an .xlsx cannot hold (check refuses them anyway)
 
 
-class _FixedZip(zipfile.ZipFile):
-    """A zip whose entries all carry one timestamp: the same table gives the same bytes."""
+def new_book(out: io.BytesIO) -> Workbook:
+    from xlsxwriter import Workbook
 
-    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
-        if isinstance(zinfo_or_arcname, str):
-            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, ZIP_TIME)
-            zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
-        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
-
-    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
-        with open(filename, "rb") as handle:
-            self.writestr(arcname or os.path.basename(filename), handle.read())
-
-
-def workbook_bytes(book: Workbook) -> bytes:
-    """The .xlsx file, reproducibly."""
-    from openpyxl.writer.excel import ExcelWriter
-
-    book.properties.creator = "sanwu"
-    book.properties.created = book.properties.modified = FIXED_TIME
-    out = io.BytesIO()
-    ExcelWriter(book, _FixedZip(out, "w", zipfile.ZIP_DEFLATED)).save()
-    return out.getvalue()
+    book = Workbook(out, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
+    book.set_properties({"author": "sanwu", "created": FIXED_TIME})
+    return book
 
 
 def text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def put(sheet: Worksheet, row: int, col: int, value: Any, kind: str) -> None:
-    """One cell: numbers as numbers, everything else as inert text."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    cell = sheet.cell(row=row, column=col)
-    if value is None or value == "":
-        return
-    if kind in ("money", "number") and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        cell.value = value
-    elif kind == "date" and isinstance(value, dt.date):
-        cell.value = value
-    else:
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", cell_text(value, kind))
-        cell.data_type = "s"  # never a formula, an error code or a number Excel would round
-    cell.number_format = FORMATS.get(kind, "@")
-
-
-def table_sheet(book: Workbook, title: str, columns: list[Column], rows: list[dict[str, Any]]) -> Worksheet:
-    """A sheet as people make them: a merged title row, a bold frozen header row, then the rows."""
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    sheet = book.active
-    sheet.title = "数据"
-    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
-    sheet.cell(row=1, column=1).data_type = "s"
+def table_xlsx(title: str, columns: list[Column], rows: list[dict[str, Any]]) -> bytes:
+    """A record's table as an .xlsx download, as people make them: a merged title row, a bold frozen
+    header row, then the rows; numbers as numbers, everything else as inert text."""
+    out = io.BytesIO()
+    book = new_book(out)
+    formats = {kind: book.add_format({"num_format": code}) for kind, code in FORMATS.items()}
+    sheet = book.add_worksheet("数据")
+    heading = book.add_format({"bold": True, "font_size": 14, "align": "center"})
     if len(columns) > 1:
-        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
-    sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
-    for c, column in enumerate(columns, 1):
-        head = sheet.cell(row=2, column=c, value=column.label)
-        head.font = Font(bold=True)
-        head.data_type = "s"
-    for r, row in enumerate(rows, 3):
-        for c, column in enumerate(columns, 1):
-            put(sheet, r, c, row.get(column.key), column.kind)
-    for c, column in enumerate(columns, 1):
+        sheet.merge_range(0, 0, 0, len(columns) - 1, title, heading)
+    else:
+        sheet.write_string(0, 0, title, heading)
+    bold = book.add_format({"bold": True})
+    for c, column in enumerate(columns):
+        sheet.write_string(1, c, column.label, bold)
+    for r, row in enumerate(rows, 2):
+        for c, column in enumerate(columns):
+            value, kind = row.get(column.key), column.kind
+            style = formats.get(kind, formats["text"])
+            if value is None or value == "":
+                continue
+            if kind in ("money", "number") and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+                sheet.write_number(r, c, value, style)  # type: ignore[arg-type]
+            elif kind == "date" and isinstance(value, dt.date):
+                sheet.write_datetime(r, c, value, style)
+            else:
+                sheet.write_string(r, c, ILLEGAL.sub("", cell_text(value, kind)), style)
+    for c, column in enumerate(columns):
         longest = max(
             [text_width(column.label)] + [text_width(str(to_plain(row.get(column.key)) or "")) for row in rows]
         )
-        sheet.column_dimensions[get_column_letter(c)].width = min(max(longest + 2, 8), 60)
-    sheet.freeze_panes = "A3"
-    return sheet
-
-
-def table_xlsx(title: str, columns: list[Column], rows: list[dict[str, Any]]) -> bytes:
-    """A record's table as an .xlsx download."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    table_sheet(book, title, columns, rows)
-    return workbook_bytes(book)
+        sheet.set_column(c, c, min(max(longest + 2, 8), 60))
+    sheet.freeze_panes(2, 0)
+    book.close()
+    return out.getvalue()
 
 
 def ledger_rows(
@@ -161,48 +125,53 @@ def kind_format(kind: Kind) -> str:
 def template_xlsx(rtype: RecordType) -> bytes:
     """An empty sheet per list of TYPE, with the headers import reads, text columns as text,
     drop-down lists for choice columns, and a sheet that explains each column."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    book = Workbook()
-    book.remove(book.active)
+    out = io.BytesIO()
+    book = new_book(out)
+    formats = {kind: book.add_format({"num_format": code}) for kind, code in FORMATS.items()}
+    bold = book.add_format({"bold": True})
     guide = []
     for table in LAYOUTS[rtype.name]:
         columns = template_columns(rtype, table)
-        sheet = book.create_sheet(re.sub(r"[\[\]:*?/\\]", "", rtype.fields[table.field].doc or table.field)[:31])
-        sheet.cell(row=1, column=1, value=f"{rtype.label}：{rtype.fields[table.field].doc}").font = Font(bold=True)
+        name = re.sub(r"[\[\]:*?/\\]", "", rtype.fields[table.field].doc or table.field)[:31]
+        sheet = book.add_worksheet(name)
+        sheet.write_string(0, 0, f"{rtype.label}：{rtype.fields[table.field].doc}", bold)
         headers = [c[1] for c in columns] + (["余额"] if table.ledger else [])
-        for c, header in enumerate(headers, 1):
-            sheet.cell(row=2, column=c, value=header).font = Font(bold=True)
-            letter = get_column_letter(c)
-            sheet.column_dimensions[letter].width = max(text_width(header) + 4, 12)
-        for c, (_, header, kind, doc) in enumerate(columns, 1):
-            letter = get_column_letter(c)
-            sheet.column_dimensions[letter].number_format = FORMATS[kind_format(kind)]  # typed IDs stay text
+        for c, header in enumerate(headers):
+            sheet.write_string(1, c, header, bold)
+        for c, header in enumerate(headers):
+            kind = columns[c][2] if c < len(columns) else Money()
+            sheet.set_column(c, c, max(text_width(header) + 4, 12), formats[kind_format(kind)])  # IDs stay text
+        for c, (_, header, kind, doc) in enumerate(columns):
             words = kind.options if isinstance(kind, Choice) else ("是", "否") if isinstance(kind, Bool) else None
             if words:
-                check = DataValidation(type="list", formula1='"' + ",".join(words) + '"', allow_blank=True)
-                check.error = f"请从下拉列表中选择：{'、'.join(words)}"
-                check.errorTitle = header
-                check.add(f"{letter}3:{letter}502")
-                sheet.add_data_validation(check)
-            guide.append((sheet.title, header, doc + ("，如 2026-11-05" if isinstance(kind, (Date, Month)) else "")))
+                sheet.data_validation(
+                    2,
+                    c,
+                    501,
+                    c,
+                    {
+                        "validate": "list",
+                        "source": list(words),
+                        "error_title": header,
+                        "error_message": f"请从下拉列表中选择：{'、'.join(words)}",
+                    },
+                )
+            guide.append((name, header, doc + ("，如 2026-11-05" if isinstance(kind, (Date, Month)) else "")))
         if table.ledger:
-            summary = next(c for c, col in enumerate(columns, 1) if col[0] == "summary")
-            sheet.cell(row=3, column=summary, value=table.ledger.opening_words[0])
-            sheet.cell(row=3, column=len(headers)).number_format = FORMATS["money"]
-        sheet.freeze_panes = "A3"
+            summary = next(c for c, col in enumerate(columns) if col[0] == "summary")
+            sheet.write_string(2, summary, table.ledger.opening_words[0])
+        sheet.freeze_panes(2, 0)
         if any(isinstance(c[2], Names) for c in columns):
-            guide.append((sheet.title, "（多个姓名）", "用顿号分开，如 张三、李四"))
-    notes = book.create_sheet("填写说明")
-    for row in [("工作表", "列", "说明"), *guide]:
-        notes.append(list(row))
-    notes.append([])
-    notes.append([f"填好后运行：sanwu import 本文件.xlsx --type {rtype.name} --out content/….yaml"])
-    notes.column_dimensions["C"].width = 60
-    return workbook_bytes(book)
+            guide.append((name, "（多个姓名）", "用顿号分开，如 张三、李四"))
+    notes = book.add_worksheet("填写说明")
+    for r, row in enumerate([("工作表", "列", "说明"), *guide]):
+        for c, value in enumerate(row):
+            notes.write_string(r, c, value)
+    run = f"填好后运行：sanwu import 本文件.xlsx --type {rtype.name} --out content/….yaml"
+    notes.write_string(len(guide) + 2, 0, run)
+    notes.set_column(2, 2, 60)
+    book.close()
+    return out.getvalue()
 
 
 def write_template(type_name: str, path: Path) -> Path:

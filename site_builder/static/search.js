@@ -51,12 +51,31 @@
     return texts[n];
   }
 
+  // The page's text normalized one character at a time, with where each unit came from in the text as
+  // written: the match is found in the normalized form, the excerpt is cut from the words on the page.
+  function mapped(body) {
+    var out = "";
+    var at = [];
+    for (var i = 0; i < body.length;) {
+      var ch = String.fromCodePoint(body.codePointAt(i));
+      var norm = ch.normalize("NFKC").toLowerCase();
+      for (var k = 0; k < norm.length; k++) { at.push(i); }
+      out += norm;
+      i += ch.length;
+    }
+    at.push(body.length);
+    return { text: out, at: at };
+  }
+
   function snippet(body, word) {
-    var at = body.indexOf(word);
+    var m = mapped(body);
+    var found = m.text.indexOf(word);
+    var at = found >= 0 ? m.at[found] : 0;
+    var end = found >= 0 ? m.at[found + word.length] : 0;
     var from = Math.max(0, at - 30);
-    var to = Math.min(body.length, at + word.length + 50);
-    return [(from > 0 ? "…" : "") + body.slice(from, at), body.slice(at, at + word.length),
-      body.slice(at + word.length, to) + (to < body.length ? "…" : "")];
+    var to = Math.min(body.length, end + 50);
+    return [(from > 0 ? "…" : "") + body.slice(from, at), body.slice(at, end),
+      body.slice(end, to) + (to < body.length ? "…" : "")];
   }
 
   function show(query, hits) {
@@ -90,7 +109,8 @@
     var numbers = candidates(words);
     Promise.all(numbers.map(function (n) {
       return text(n).then(function (body) {
-        var ok = words.every(function (word) { return body.indexOf(word) >= 0; });
+        var plain = normalize(body);
+        var ok = words.every(function (word) { return plain.indexOf(word) >= 0; });
         return ok ? { n: n, text: body, word: words[0] } : null;
       });
     })).then(function (found) {

@@ -85,3 +85,17 @@ def test_search_opened_from_disk_says_why_it_cannot_run(example_site: Path, phon
     phone.goto((example_site / "output/public/search.html").as_uri())
     status = phone.inner_text("#search-status")
     assert "本机文件" in status and "正在" not in status
+
+
+def test_excerpts_quote_the_page_as_written(served: str, phone: Page) -> None:
+    """The index matches 全角 and 半角 alike, but an excerpt shows the page's own punctuation and case."""
+    results(phone, served, "民主理财")
+    excerpts = [e.inner_text() for e in phone.query_selector_all("#search-results .result-excerpt")]
+    links = phone.eval_on_selector_all("#search-results a", "links => links.map(a => a.href)")
+    assert excerpts and len(excerpts) == len(links)
+    assert any("，" in e or "。" in e for e in excerpts)
+    for excerpt, link in zip(excerpts, links):
+        phone.goto(link)
+        written = re.sub(r"\s+", " ", phone.eval_on_selector("[data-search-body]", "e => e.innerText"))
+        for part in excerpt.split("…"):
+            assert part.strip() in written, part
