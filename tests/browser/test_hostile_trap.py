@@ -79,7 +79,8 @@ QUERIES = [
 ]
 # All ~560 pages take minutes in a browser; loaded instead, per audience, every page but these: of the record
 # pages only record 000 of each type (at the type's lowest audience, in every build it may reach; it holds 11
-# batches of payloads in its fields), of the per-period and per-account pages only the first.
+# batches of payloads in its fields), of the per-period and per-account pages only the first. 404.html holds no
+# record and links from the site's root (/t/…), which this server does not serve.
 SAMPLED = ("r", "period", "report")
 
 
@@ -158,7 +159,8 @@ def pages(output: Path) -> list[str]:
         firsts: set[str] = set()
         for page in sorted((output / audience).rglob("*.html")):
             parts = page.relative_to(output / audience).parts
-            if parts[0] == "r" and page.name != "000.html" or parts[0] in SAMPLED[1:] and parts[0] in firsts:
+            record = parts[0] == "r" and page.name != "000.html"
+            if record or parts[0] in SAMPLED[1:] and parts[0] in firsts or parts == ("404.html",):
                 continue
             firsts.add(parts[0])
             out.append(f"{audience}/{'/'.join(parts)}")
