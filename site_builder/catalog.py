@@ -179,21 +179,14 @@ def check_attachment(rec: Record, path: str, name: str, project: Path, problems:
 
 
 def build_catalog(
-    raws: list[RawRecord], project: Path, site: SiteConfig, problems: Problems, as_of: dt.date
+    records: list[Record], project: Path, site: SiteConfig, problems: Problems, as_of: dt.date
 ) -> Catalog:
-    """Type, identify and check every record; cross-record rules, then what is overdue as of the build date."""
+    """Records already typed and checked one by one: ids, common rules, cross-record rules, what is overdue."""
     catalog = Catalog(site, as_of=as_of)
     claimed: dict[str, list[Record]] = defaultdict(list)
-    for raw in raws:
-        rec = make_record(raw, problems)
-        if rec is None:
-            continue
+    for rec in records:
         claimed[rec.id].append(rec)
         check_common(rec, project, problems)
-        if rec.valid:
-            for rule in rec.rtype.rules:
-                rule.check(rec, problems, site)
-            rec.rtype.check(rec, problems, site)
         catalog.records.append(rec)
     for rid, recs in sorted(claimed.items()):
         for rec in recs[1:]:
@@ -215,3 +208,11 @@ def build_catalog(
     for series in catalog.due:
         report_overdue(series, as_of, site, problems)
     return catalog
+
+
+def check_record(rec: Record, problems: Problems, site: SiteConfig) -> None:
+    """The rules of a record's type that look at the record alone."""
+    if rec.valid:
+        for rule in rec.rtype.rules:
+            rule.check(rec, problems, site)
+        rec.rtype.check(rec, problems, site)

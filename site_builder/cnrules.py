@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import chinese_calendar  # type: ignore[import-untyped]
-import cn2an  # type: ignore[import-untyped]
 
 # ---------------------------------------------------------------------------
 # Working days (工作日, with 调休 make-up days)
@@ -224,6 +223,8 @@ def rmb_upper(amount: Decimal) -> str:
     "整" follows 元 only; after 角 it is omitted (the rules allow either) and never follows 分.
     An amount under one yuan has no 元 (伍分). A negative amount gets 负 in front.
     """
+    import cn2an  # type: ignore[import-untyped]  # half a second to import: only for builds that show amounts
+
     cents = _exact_cents(amount)
     return str(cn2an.an2cn(format(cents, "f"), "rmb"))
 

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .catalog import Catalog
 from .cnrules import check_id_number, mask_mobile
 from .config import SiteConfig
 from .errors import Location, Problems
@@ -151,9 +150,3 @@ def outside_images(rec: Record, problems: Problems) -> None:
                     "请把图片放进 content/ 作为附件，用相对路径引用",
                     f"outside image {url}: every visitor's address would go to that host; attach the file instead",
                 )
-
-
-def scan(catalog: Catalog, site: SiteConfig, problems: Problems) -> None:
-    """The gate over every record."""
-    for rec in catalog.records:
-        scan_record(rec, site, problems)

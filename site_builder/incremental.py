@@ -116,22 +116,25 @@ def forget(project: Path) -> None:
 
 
 MEMO = ".sanwu-cache/memo"
-Rendering = tuple[list[tuple[str, bytes]], Any]  # an item's files, and what search keeps of it
 
 
 class Memo:
-    """What each page or data file was rendered from (a digest) and the bytes it became, for one audience.
+    """Results kept by a digest of what they were made from: each record file typed and checked, and each
+    page or data file of one audience's build rendered (its bytes, and what search keeps of it).
 
     Entries are named by the digest of their inputs, written whole (a temporary file, then a rename)
     and never changed; a build keeps only the entries it used.
     """
 
-    def __init__(self, project: Path, audience: str) -> None:
-        self.folder = project / MEMO / audience
-        self.folder.mkdir(parents=True, exist_ok=True)
+    def __init__(self, project: Path, name: str) -> None:
+        self.folder = project / MEMO / name
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # a read-only project: nothing is remembered, everything is made
 
-    def get(self, key: str) -> Rendering | None:
-        """The rendering remembered under key, if any (a damaged entry counts as none)."""
+    def get(self, key: str) -> Any | None:
+        """What is remembered under key, if anything (a damaged entry counts as nothing)."""
         try:
             with open(self.folder / key, "rb") as stream:
                 found = pickle.load(stream)
@@ -139,20 +142,23 @@ class Memo:
             return None
         return found if isinstance(found, tuple) else None
 
-    def put(self, key: str, rendering: Rendering) -> None:
-        """Remember a rendering under key (safe from several processes at once)."""
+    def put(self, key: str, value: tuple[Any, ...]) -> None:
+        """Remember a value under key (safe from several processes at once)."""
         temporary = self.folder / f".{key}.{os.getpid()}"
         try:
-            temporary.write_bytes(pickle.dumps(rendering, protocol=5))
+            temporary.write_bytes(pickle.dumps(value, protocol=5))
             os.replace(temporary, self.folder / key)
         except OSError:
             temporary.unlink(missing_ok=True)  # a full disk costs the next build a render, nothing else
 
     def keep(self, keys: set[str]) -> None:
         """Drop every entry this build did not use."""
-        for path in self.folder.iterdir():
-            if path.name not in keys:
-                path.unlink(missing_ok=True)
+        try:
+            for path in self.folder.iterdir():
+                if path.name not in keys:
+                    path.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _reductions(views: dict[int, str]) -> dict[Any, Any]:
@@ -201,7 +207,7 @@ class Keys:
 
     def data(self, view: View) -> str:
         """A record's downloads are made from its view alone."""
-        return self.digest(self.base, "data", view)
+        return _sha(f"{self.base}:data:{self.views.get(id(view)) or _view_digest(view)}".encode())
 
 
 def _sha(data: bytes) -> str:

@@ -7,7 +7,7 @@ surprises (`007` -> 7, `0746` -> octal, `NO` -> false, `1:20` -> 80) cannot happ
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -126,14 +126,6 @@ class RawRecord:
     root: Node
     body: str | None = None
     body_line: int = 0
-
-
-@dataclass
-class LoadResult:
-    """What loading produced: raw records, and the problems found on the way."""
-
-    records: list[RawRecord] = field(default_factory=list)
-    problems: Problems = field(default_factory=Problems)
 
 
 def is_content_file(rel: Path) -> bool:
@@ -418,9 +410,9 @@ def split_front_matter(text: str, where: str, problems: Problems) -> tuple[str, 
     return None
 
 
-def load_file(path: Path, rel: str, problems: Problems) -> RawRecord | None:
-    """Read one record file."""
-    text = decode(path.read_bytes(), rel, problems)
+def load_file(path: Path, rel: str, problems: Problems, data: bytes | None = None) -> RawRecord | None:
+    """Read one record file (its bytes, when already read)."""
+    text = decode(path.read_bytes() if data is None else data, rel, problems)
     if text is None:
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # Windows and old Mac line ends
@@ -437,17 +429,12 @@ def load_file(path: Path, rel: str, problems: Problems) -> RawRecord | None:
     return RawRecord(rel, root) if root is not None else None
 
 
-def load_content(project: Path) -> LoadResult:
-    """Every record file under project/content, parsed."""
-    content = project / "content"
-    result = LoadResult()
-    for path in find_files(content):
-        rel = path.relative_to(project).as_posix()
-        raw = load_file(path, rel, result.problems)
-        if raw is None:
-            continue
-        if not isinstance(raw.root.value, dict):
-            result.problems.error(raw.root.loc, "", "记录应是“字段: 值”的映射", "a record must be a mapping of fields")
-            continue
-        result.records.append(raw)
-    return result
+def load_record_file(path: Path, rel: str, problems: Problems, data: bytes | None = None) -> RawRecord | None:
+    """One record file, parsed: a mapping of fields."""
+    raw = load_file(path, rel, problems, data)
+    if raw is None:
+        return None
+    if not isinstance(raw.root.value, dict):
+        problems.error(raw.root.loc, "", "记录应是“字段: 值”的映射", "a record must be a mapping of fields")
+        return None
+    return raw

@@ -16,15 +16,16 @@ from pathlib import Path
 from jinja2 import Environment
 
 from . import gate, gitinfo, incremental, trail
-from .catalog import Catalog, build_catalog, due_calendar
+from .catalog import Catalog, build_catalog, check_record, due_calendar, make_record
 from .config import PLACEHOLDER_URL, SiteConfig, load_config
 from .errors import ContentErrors, Location, Problems, SanwuError, UsageError
-from .load import load_content
+from .load import find_files, load_record_file
 from .project import View, project_catalog, visible_findings
-from .records import AUDIENCES, TYPES
+from .records import AUDIENCES, TYPES, Record
 from .records.base import ExtraPage
 from .render.data import data_paths, record_csv, record_json, record_xlsx, robots, sitemap
 from .render.feeds import atom_feed
+from .render.fingerprint import digest, sources
 from .render.html import (
     Page,
     SiteContext,
@@ -78,13 +79,45 @@ def check(project: Path, as_of: dt.date | None = None) -> Checked:
         raise UsageError(f"找不到 content/ 文件夹（在 {project} 中）；新建站点请用 sanwu init")
     site = load_config(project, problems)
     with stage("load"):
-        loaded = load_content(project)
-    problems.extend(loaded.problems)
+        records = read_records(project, site, problems)
     with stage("validate"):
-        catalog = build_catalog(loaded.records, project, site, problems, resolve_as_of(as_of, site))
-    gate.scan(catalog, site, problems)
+        catalog = build_catalog(records, project, site, problems, resolve_as_of(as_of, site))
     dump_timings()
     return Checked(site, catalog, problems)
+
+
+def read_records(project: Path, site: SiteConfig, problems: Problems) -> list[Record]:
+    """Every record file parsed, typed and checked on its own (its type's rules, the personal-data gate).
+
+    What a file gives depends only on its path and bytes, the settings and sanwu itself, so it is kept
+    in the memo under a digest of those: an unchanged file is not parsed again.
+    """
+    memo = incremental.Memo(project, "records")
+    settings = digest(sources(project), site)
+    used: set[str] = set()
+    records = []
+    for path in find_files(project / "content"):
+        rel = path.relative_to(project).as_posix()
+        data = path.read_bytes()
+        key = digest(settings, rel, data)
+        used.add(key)
+        found = memo.get(key)
+        if found is None:
+            own = Problems()
+            raw = load_record_file(path, rel, own, data)
+            rec = make_record(raw, own) if raw else None
+            if rec is not None:
+                check_record(rec, own, site)
+                gate.scan_record(rec, site, own)
+                trail.recorded_data(rec)
+            found = (rec, own.items)
+            memo.put(key, found)
+        rec, found_problems = found
+        problems.items.extend(found_problems)
+        if rec is not None:
+            records.append(rec)
+    memo.keep(used)
+    return records
 
 
 def check_all(project: Path, as_of: dt.date | None = None, strict: bool = False) -> Checked:

@@ -38,11 +38,12 @@ def keys_of(rtype: RecordType | None) -> dict[str, Any]:
 
 
 def recorded_data(rec: Record) -> dict[str, Any]:
-    """What a revision keeps of a record: every field, plus the Markdown body."""
-    data = to_plain(rec.data)
-    if rec.body is not None:
-        data["body"] = rec.body
-    return data
+    """What a revision keeps of a record: every field, plus the Markdown body (made once per record)."""
+    if rec.recorded is None:
+        rec.recorded = to_plain(rec.data)
+        if rec.body is not None:
+            rec.recorded["body"] = rec.body
+    return rec.recorded
 
 
 def current_records(catalog: Catalog, as_of: dt.date) -> list[dict[str, Any]]:

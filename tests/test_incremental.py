@@ -124,3 +124,14 @@ def test_rebuild_after_a_template_change_is_not_skipped(tmp_path: Path) -> None:
     (project / "templates/search.html").write_text("<p>本社区暂不提供搜索</p>\n", encoding="utf-8")
     build(project, "--no-pdf")
     assert (project / "output/public/search.html").read_text(encoding="utf-8") == "<p>本社区暂不提供搜索</p>\n"
+
+
+def test_a_second_check_reports_the_same_problems_from_the_kept_records(tmp_path: Path) -> None:
+    phone = NOTICE.replace("请各位居民注意用火安全。", "有事请打 13812345678。")
+    project = write_site(tmp_path / "site", {"notice.md": phone, "bad.yaml": LEDGER.replace("860.00", "八百")})
+    first = run(project, "check")
+    assert first.exit_code != 0
+    assert "138****5678" in first.output and "bad.yaml" in first.output
+    assert (project / ".sanwu-cache/memo/records").is_dir()
+    again = run(project, "check")
+    assert (again.exit_code, again.output) == (first.exit_code, first.output)

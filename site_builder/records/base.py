@@ -108,6 +108,7 @@ class Record:
     body: str | None = None
     body_line: int = 0
     valid: bool = True
+    recorded: dict[str, Any] | None = None  # what a revision keeps of it (trail.recorded_data), once made
 
     def get(self, name: str, default: Any = None) -> Any:
         """A field's value, or default when missing or invalid."""
@@ -266,6 +267,20 @@ class RecordType:
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
         """Derived figures for the page, from projected data (peers: this audience's records of the type)."""
         return {}
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        """Pickled by name (a cached Record comes back with the registered type, not a copy of it)."""
+        return registered_type, (self.name,)
+
+
+def registered_type(name: str) -> RecordType:
+    """The registered type of that name."""
+    from . import TYPES
+
+    rtype = TYPES.get(name)
+    if rtype is None:
+        raise KeyError(name)
+    return rtype
 
 
 @dataclass

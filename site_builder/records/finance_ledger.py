@@ -9,8 +9,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from pypinyin import lazy_pinyin
-
 from ..cnrules import rmb_upper
 from ..errors import Problems
 from ..schema import Date, F, ListOf, Money, Names, Obj, PeriodKind, Text, parse_period_text
@@ -232,6 +230,8 @@ status: draft                    # 审批后改为 approved
 
 def slug(text: str) -> str:
     """党建经费 -> dangjianjingfei: a path segment for a name (a long name is cut, its hash keeps it apart)."""
+    from pypinyin import lazy_pinyin  # its dictionaries take a second to load: only for the annual reports
+
     segment = re.sub(r"[^a-z0-9]+", "-", "".join(lazy_pinyin(text)).lower()).strip("-") or "x"
     if len(segment) <= 60:
         return segment
