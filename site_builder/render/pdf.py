@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import ctypes
+import ctypes.util
 import datetime
 import functools
 import hashlib
+import importlib.metadata
+import io
 import json
 import logging
 import multiprocessing
@@ -20,17 +21,17 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote_to_bytes, urlsplit
-from urllib.request import url2pathname
+from typing import TYPE_CHECKING, Any
 
-import pydyf
 import segno
-import weasyprint
-from weasyprint.pdf.metadata import DocumentMetadata
-from weasyprint.text import ffi
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .parallel import worker_count
+
+if TYPE_CHECKING:
+    from .fetcher import RootedFetcher
+
+# WeasyPrint (seconds to import) and pikepdf are imported only where a PDF is typeset or assembled:
+# a build whose PDFs all come from the cache never loads them.
 
 LOGGER = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ class PdfJob:
     author: str
     created: datetime.date
     lang: str = "zh-CN"
+    tagged: bool = True  # PDF/A-3u with a structure tree; False only for the running heads laid over a bundle
 
 
 @dataclass(frozen=True)
@@ -141,12 +143,12 @@ class PlannedPdf:
 
 def planned(job: PdfJob) -> PlannedPdf:
     """A job whose HTML is already rendered: its inputs are the HTML and the metadata."""
-    material = "\0".join([job.html, job.title, job.author, job.created.isoformat(), job.lang])
+    material = "\0".join([job.html, job.title, job.author, job.created.isoformat(), job.lang, str(job.tagged)])
     return PlannedPdf(hashlib.sha256(material.encode()).hexdigest(), job.base_dir, lambda: job)
 
 
 @dataclass(frozen=True)
-class _Rendered:
+class Rendered:
     """A rendered PDF and the local files it read (path relative to base_dir -> sha256)."""
 
     pdf: bytes
@@ -263,14 +265,44 @@ def _font_identity(fonts: FontChoice) -> str:
     return hashlib.sha256(json.dumps(entries, ensure_ascii=False).encode()).hexdigest()
 
 
-# -- HarfBuzz ----------------------------------------------------------------------------------
+# -- HarfBuzz and the native libraries (read with ctypes, so that a cached build never imports WeasyPrint) --
+
+
+def _dlopen(*names: str) -> ctypes.CDLL | None:
+    """The first of names that loads, as WeasyPrint's ffi tries them (a bare name through find_library)."""
+    for name in names:
+        for candidate in (name, ctypes.util.find_library(name)):
+            if candidate:
+                try:
+                    return ctypes.CDLL(candidate)
+                except OSError:
+                    continue
+    return None
+
+
+@functools.cache
+def _native() -> dict[str, ctypes.CDLL | None]:
+    """Pango, HarfBuzz and HarfBuzz-subset under the names WeasyPrint 70 loads them by."""
+    return {
+        "pango": _dlopen("libpango-1.0-0", "pango-1.0-0", "pango-1.0", "libpango-1.0.so.0", "libpango-1.0.dylib"),
+        "harfbuzz": _dlopen("libharfbuzz-0", "harfbuzz", "harfbuzz-0.0", "libharfbuzz.so.0", "libharfbuzz.0.dylib"),
+        "subset": _dlopen(
+            "libharfbuzz-subset-0",
+            "harfbuzz-subset",
+            "harfbuzz-subset-0.0",
+            "libharfbuzz-subset.so.0",
+            "libharfbuzz-subset.0.dylib",
+            "libharfbuzz-subset-0.dll",
+        ),
+    }
 
 
 def harfbuzz_subset_available() -> bool:
     """True when WeasyPrint will subset fonts with HarfBuzz rather than the slow fontTools path."""
-    # Same test as weasyprint.pdf.fonts.Font.subset in WeasyPrint 70: the library loaded
-    # (ffi tries libharfbuzz-subset.so.0 and friends) and HarfBuzz >= 4.1.
-    return ffi.harfbuzz_subset is not None and bool(ffi.harfbuzz.hb_version_atleast(4, 1, 0))
+    # Same test as weasyprint.pdf.fonts.Font.subset in WeasyPrint 70: the library loads and HarfBuzz >= 4.1.
+    libs = _native()
+    harfbuzz = libs["harfbuzz"]
+    return libs["subset"] is not None and harfbuzz is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))
 
 
 def slow_path_warning() -> str | None:
@@ -280,78 +312,27 @@ def slow_path_warning() -> str | None:
 
 def _library_versions() -> str:
     """Versions of the native libraries whose output ends up in the PDF bytes."""
+    libs = _native()
+    pango = libs["pango"].pango_version() if libs["pango"] else "unknown"
     harfbuzz = "unknown"
-    for name in ("libharfbuzz.so.0", "libharfbuzz.0.dylib", "libharfbuzz-0.dll"):
-        try:
-            lib = ctypes.CDLL(name)
-        except OSError:
-            continue
-        lib.hb_version_string.restype = ctypes.c_char_p
-        harfbuzz = lib.hb_version_string().decode()
-        break
-    return f"pango {ffi.pango.pango_version()}; harfbuzz {harfbuzz}; subset {harfbuzz_subset_available()}"
+    if libs["harfbuzz"]:
+        libs["harfbuzz"].hb_version_string.restype = ctypes.c_char_p
+        harfbuzz = libs["harfbuzz"].hb_version_string().decode()
+    return f"pango {pango}; harfbuzz {harfbuzz}; subset {harfbuzz_subset_available()}"
 
 
 # -- resources ---------------------------------------------------------------------------------
 
 
-class RootedFetcher(URLFetcher):
-    """Serves files inside root and our own image data: URIs; refuses everything else."""
-
-    def __init__(self, root: Path) -> None:
-        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
-        self.root = Path(os.path.realpath(root))
-        self.served: dict[str, str] = {}
-
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        """Return the resource at url, or raise ResourceRefusedError (WeasyPrint logs it and skips)."""
-        scheme = url.partition(":")[0].lower() if ":" in url else ""
-        if scheme == "data":
-            return self._fetch_data(url)
-        if scheme == "file":
-            return self._fetch_file(url)
-        raise ResourceRefusedError(f"PDF 不读取网络或外部资源：{_shorten(url)}")
-
-    def _fetch_data(self, url: str) -> URLFetcherResponse:
-        """Decode a data: URI of an allowed image type."""
-        header, comma, payload = url[len("data:") :].partition(",")
-        params = [part.strip().lower() for part in header.split(";")]
-        if not comma or params[0] not in DATA_URI_TYPES:
-            raise ResourceRefusedError(f"PDF 只接受 SVG 或 PNG 的 data: 图像：{_shorten(url)}")
-        raw = unquote_to_bytes(payload)
-        if "base64" in params[1:]:
-            try:
-                raw = base64.b64decode(raw, validate=True)
-            except binascii.Error as exc:
-                raise ResourceRefusedError(f"data: 图像的 base64 编码无效：{_shorten(url)}") from exc
-        return URLFetcherResponse(url, raw, {"Content-Type": params[0]})
-
-    def _fetch_file(self, url: str) -> URLFetcherResponse:
-        """Read a regular file that really lies inside root (after resolving symlinks)."""
-        parts = urlsplit(url)
-        if parts.netloc not in ("", "localhost"):
-            raise ResourceRefusedError(f"PDF 不读取其他主机上的文件：{_shorten(url)}")
-        raw_path = url2pathname(parts.path)
-        if ".." in Path(raw_path).parts:
-            raise ResourceRefusedError(f"路径不能包含“..”：{_shorten(url)}")
-        real = Path(os.path.realpath(raw_path))
-        if not real.is_relative_to(self.root):
-            raise ResourceRefusedError(f"PDF 只读取 {self.root} 之内的文件：{_shorten(url)}")
-        if not real.is_file():
-            raise ResourceRefusedError(f"文件不存在：{_shorten(url)}")
-        data = real.read_bytes()
-        self.served[real.relative_to(self.root).as_posix()] = hashlib.sha256(data).hexdigest()
-        content_type = CONTENT_TYPES.get(real.suffix.lower(), "application/octet-stream")
-        return URLFetcherResponse(url, data, {"Content-Type": content_type})
-
-
-def _shorten(url: str, limit: int = 120) -> str:
+def shorten(url: str, limit: int = 120) -> str:
     """Keep log lines short when a data: URI is refused."""
     return url if len(url) <= limit else url[:limit] + "…"
 
 
 def make_url_fetcher(root: Path) -> RootedFetcher:
     """A WeasyPrint URL fetcher that serves only files inside root and our own data: images."""
+    from .fetcher import RootedFetcher
+
     return RootedFetcher(root)
 
 
@@ -378,8 +359,13 @@ def _pdf_identifier(job: PdfJob, css_text: str) -> bytes:
     return hashlib.sha256(material.encode()).hexdigest()[:32].encode()
 
 
-def _render_job(job: PdfJob, css_text: str, fonts: FontChoice) -> _Rendered:
+def _render_job(job: PdfJob, css_text: str, fonts: FontChoice) -> Rendered:
     """Render one job to PDF bytes; the unit of work of render_pdf and render_cached."""
+    import weasyprint
+    from weasyprint.pdf.metadata import DocumentMetadata
+    from weasyprint.text.fonts import FontConfiguration
+
+    options = PDF_OPTIONS if job.tagged else {}
     fetcher = make_url_fetcher(job.base_dir)
     base_url = fetcher.root.as_uri().rstrip("/") + "/"
     font_config = FontConfiguration()
@@ -391,7 +377,7 @@ def _render_job(job: PdfJob, css_text: str, fonts: FontChoice) -> _Rendered:
     root = document_html.etree_element
     if not root.get("lang"):
         root.set("lang", job.lang)  # glyph shapes for Han follow the language (SC, not JP)
-    document = document_html.render(font_config=font_config, stylesheets=stylesheets, **PDF_OPTIONS)
+    document = document_html.render(font_config=font_config, stylesheets=stylesheets, **options)
     for page in document.pages:
         # A relative link resolves against the build folder: on paper it would carry the builder's local path.
         page.links = [link for link in page.links if not str(link[1]).startswith("file:")]
@@ -400,8 +386,8 @@ def _render_job(job: PdfJob, css_text: str, fonts: FontChoice) -> _Rendered:
     document.metadata = DocumentMetadata(
         title=job.title, authors=[job.author], created=day, modified=day, lang=job.lang
     )
-    pdf = document.write_pdf(pdf_identifier=_pdf_identifier(job, css_text), **PDF_OPTIONS)
-    return _Rendered(pdf=pdf, deps=dict(sorted(fetcher.served.items())))
+    pdf = document.write_pdf(pdf_identifier=_pdf_identifier(job, css_text), **options)
+    return Rendered(pdf=pdf, deps=dict(sorted(fetcher.served.items())))
 
 
 def render_pdf(
@@ -421,29 +407,11 @@ def render_pdf(
 # -- cache -------------------------------------------------------------------------------------
 
 
-def _cache_key(job: PlannedPdf, css_text: str, environment: str) -> str:
-    """sha256 of everything that goes into the bytes except the local files read (checked apart)."""
-    material = {
-        "inputs": job.inputs,
-        "base_dir": os.path.realpath(job.base_dir),
-        "css": css_text,
-        "environment": environment,
-    }
-    return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-
-
 def _environment(fonts: FontChoice) -> str:
-    """Fingerprint of the renderer: this module, WeasyPrint, pydyf, native libraries and fonts."""
+    """Fingerprint of the renderer: this module, WeasyPrint, pydyf, pikepdf, native libraries and fonts."""
     this_module = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    return "; ".join(
-        [
-            this_module,
-            f"weasyprint {weasyprint.__version__}",
-            f"pydyf {pydyf.__version__}",
-            _library_versions(),
-            _font_identity(fonts),
-        ]
-    )
+    versions = [f"{name} {importlib.metadata.version(name)}" for name in ("weasyprint", "pydyf", "pikepdf")]
+    return "; ".join([this_module, *versions, _library_versions(), _font_identity(fonts)])
 
 
 def renderer_identity() -> str:
@@ -451,44 +419,83 @@ def renderer_identity() -> str:
     return _environment(choose_fonts())
 
 
-def _cache_read(cache_dir: Path, key: str, base_dir: Path) -> bytes | None:
-    """The cached PDF for key if present and every local file it read is unchanged."""
-    try:
-        with open(cache_dir / f"{key}.bin", "rb") as stream:
-            header = json.loads(stream.readline())
-            pdf = stream.read()
-    except (OSError, ValueError):
-        return None
-    root = Path(os.path.realpath(base_dir))
-    for relative, digest in header.get("deps", {}).items():
+class PdfCache:
+    """Rendered PDFs in cache_dir, one file each, found by a digest of their inputs and the renderer."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.dir = cache_dir
+        self.css = print_css()
+        self.fonts = choose_fonts()
+        self.environment = _environment(self.fonts)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+
+    def key(self, inputs: str, base_dir: Path) -> str:
+        """sha256 of everything that goes into the bytes except the local files read (checked apart)."""
+        material = {
+            "inputs": inputs,
+            "base_dir": os.path.realpath(base_dir),
+            "css": self.css,
+            "environment": self.environment,
+        }
+        return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+    def read(self, key: str, base_dir: Path) -> bytes | None:
+        """The cached PDF for key if present and every local file it read is unchanged."""
         try:
-            if hashlib.sha256((root / relative).read_bytes()).hexdigest() != digest:
-                return None
-        except OSError:
+            with open(self.dir / f"{key}.bin", "rb") as stream:
+                header = json.loads(stream.readline())
+                pdf = stream.read()
+        except (OSError, ValueError):
             return None
-    return pdf
+        root = Path(os.path.realpath(base_dir))
+        for relative, digest in header.get("deps", {}).items():
+            try:
+                if hashlib.sha256((root / relative).read_bytes()).hexdigest() != digest:
+                    return None
+            except OSError:
+                return None
+        return pdf
+
+    def write(self, key: str, rendered: Rendered) -> None:
+        """Store a rendered PDF atomically: a temporary file, then os.replace."""
+        header = json.dumps({"deps": rendered.deps}, sort_keys=True).encode() + b"\n"
+        fd, temporary = tempfile.mkstemp(dir=self.dir, prefix=f".{key[:16]}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(header + rendered.pdf)
+            os.replace(temporary, self.dir / f"{key}.bin")
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def render(self, jobs: Sequence[PdfJob | PlannedPdf], processes: int | None = None) -> list[bytes]:
+        """Render jobs to PDF bytes, reusing the cache; misses render in parallel, largest first, and each
+        reaches the cache as soon as it is done (an interrupted build keeps every finished PDF)."""
+        plans = [job if isinstance(job, PlannedPdf) else planned(job) for job in jobs]
+        keys = [self.key(plan.inputs, plan.base_dir) for plan in plans]
+        results: dict[str, bytes] = {}
+        missing: dict[str, PdfJob] = {}
+        for key, plan in zip(keys, plans, strict=True):
+            if key in results or key in missing:
+                continue
+            cached = self.read(key, plan.base_dir)
+            if cached is None:
+                missing[key] = plan.make()
+            else:
+                results[key] = cached
+        if missing:
+            LOGGER.info("PDF: %d cached, %d to render", len(results), len(missing))
+            # Longest documents first, so the last one to finish is a short one, not a long one running alone.
+            order = sorted(missing, key=lambda k: (-len(missing[k].html), k))
+            for key, rendered in _render_many(order, missing, self.css, self.fonts, processes):
+                self.write(key, rendered)
+                results[key] = rendered.pdf
+        return [results[key] for key in keys]
 
 
-def _cache_write(cache_dir: Path, key: str, rendered: _Rendered) -> None:
-    """Store a rendered PDF atomically: a temporary file, then os.replace."""
-    header = json.dumps({"deps": rendered.deps}, sort_keys=True).encode() + b"\n"
-    fd, temporary = tempfile.mkstemp(dir=cache_dir, prefix=f".{key[:16]}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(header + rendered.pdf)
-        os.replace(temporary, cache_dir / f"{key}.bin")
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _worker_count(processes: int | None) -> int:
-    """Processes to use: the argument, else the CPUs this process may run on."""
-    if processes:
-        return max(1, processes)
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
+def render_cached(jobs: Sequence[PdfJob | PlannedPdf], cache_dir: Path, processes: int | None = None) -> list[bytes]:
+    """Render jobs to PDF bytes through the cache in cache_dir (see PdfCache.render)."""
+    return PdfCache(cache_dir).render(jobs, processes) if jobs else []
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -500,47 +507,100 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def render_cached(jobs: Sequence[PdfJob | PlannedPdf], cache_dir: Path, processes: int | None = None) -> list[bytes]:
-    """Render jobs to PDF bytes, reusing cache_dir; misses render in parallel, largest first, and each
-    reaches the cache as soon as it is done (an interrupted build keeps every finished PDF)."""
-    if not jobs:
-        return []
-    plans = [job if isinstance(job, PlannedPdf) else planned(job) for job in jobs]
-    css_text = print_css()
-    fonts = choose_fonts()
-    environment = _environment(fonts)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    keys = [_cache_key(plan, css_text, environment) for plan in plans]
-    results: dict[str, bytes] = {}
-    missing: dict[str, PdfJob] = {}
-    for key, plan in zip(keys, plans, strict=True):
-        if key in results or key in missing:
-            continue
-        cached = _cache_read(cache_dir, key, plan.base_dir)
-        if cached is None:
-            missing[key] = plan.make()
-        else:
-            results[key] = cached
-    if missing:
-        LOGGER.info("PDF: %d cached, %d to render", len(results), len(missing))
-        # Longest documents first, so the last one to finish is a short one, not a bundle running alone.
-        order = sorted(missing, key=lambda k: -len(missing[k].html))
-        for key, rendered in _render_many(order, missing, css_text, fonts, processes):
-            _cache_write(cache_dir, key, rendered)
-            results[key] = rendered.pdf
-    return [results[key] for key in keys]
-
-
 def _render_many(
     order: list[str], jobs: dict[str, PdfJob], css_text: str, fonts: FontChoice, processes: int | None
-) -> Iterator[tuple[str, _Rendered]]:
-    """(key, rendered) as each job finishes, across processes when there is more than one."""
-    workers = min(_worker_count(processes), len(order))
+) -> Iterator[tuple[str, Rendered]]:
+    """(key, rendered) as each job finishes, on as many processes as this process may use CPUs."""
+    workers = min(max(1, processes or worker_count()), len(order))
     if workers <= 1:
         for key in order:
             yield key, _render_job(jobs[key], css_text, fonts)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+    try:
         futures = {pool.submit(_render_job, jobs[key], css_text, fonts): key for key in order}
         for future in as_completed(futures):
             yield futures[future], future.result()
+    finally:
+        pool.shutdown(cancel_futures=True)  # interrupted: what has not started never will
+
+
+# -- bundles: assembled from the notices' own PDFs, never typeset again --------------------------
+
+
+def page_shapes(pdf: bytes) -> list[bool]:
+    """For each page of a PDF: True when it is landscape."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return [float(page.trimbox[2]) > float(page.trimbox[3]) for page in document.pages]
+
+
+def _parent_keys(nums: Any) -> int:
+    """One past the largest key of a flat parent tree's /Nums."""
+    return max((int(nums[i]) for i in range(0, len(nums), 2)), default=-1) + 1
+
+
+def _copy(target: Any, value: Any) -> Any:
+    """A foreign object copied into target: indirect objects through target's copier, direct ones member by member."""
+    import pikepdf
+
+    if value.is_indirect:
+        return target.copy_foreign(value)
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([_copy(target, item) for item in value])
+    return value
+
+
+def assemble(cover: bytes, heads: bytes, parts: Sequence[tuple[str, bytes]]) -> bytes:
+    """One PDF: the cover's pages, then every part's pages with the running head of heads laid over each.
+
+    The cover gives the catalog (PDF/A-3u metadata, output intent, language); each part's structure tree
+    becomes an /Art element of the cover's /Document, its parent tree entries renumbered after the ones
+    before it; the running heads are marked as artifacts (pagination, not content). An outline lists
+    the parts by title. qpdf writes the same bytes for the same inputs (deterministic /ID).
+    """
+    import pikepdf
+
+    out = pikepdf.open(io.BytesIO(cover))
+    tree = out.Root.StructTreeRoot
+    document = tree.K[0]
+    nums = tree.ParentTree.Nums
+    offset = _parent_keys(nums)
+    head_pages = iter(pikepdf.open(io.BytesIO(heads)).pages)
+    entries = [(str(out.docinfo.get("/Title", "")), 0)]
+    for title, data in parts:
+        source = pikepdf.open(io.BytesIO(data))
+        entries.append((title, len(out.pages)))
+        for page in source.pages:
+            out.pages.append(page)
+            copied = out.pages[-1]
+            head = out.copy_foreign(next(head_pages).as_form_xobject())
+            head.write(b"/Artifact BMC\n" + head.read_bytes() + b"\nEMC\n")
+            # Named by page (not pikepdf's random names: the bytes must repeat); same page size, so drawn as is.
+            name = copied.add_resource(head, pikepdf.Name.XObject, pikepdf.Name(f"/SanwuHead{len(out.pages)}"))
+            copied.contents_add(b"q\n", prepend=True)
+            copied.contents_add(b"\nQ\nq " + name.unparse() + b" Do Q\n")
+            if "/StructParents" in copied.obj:
+                copied.obj.StructParents = int(copied.obj.StructParents) + offset
+            for annotation in copied.obj.get("/Annots", pikepdf.Array()):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + offset
+        source_tree = source.Root.StructTreeRoot
+        source_nums = source_tree.ParentTree.Nums
+        for i in range(0, len(source_nums), 2):
+            nums.append(int(source_nums[i]) + offset)
+            nums.append(_copy(out, source_nums[i + 1]))
+        for element in source_tree.K if isinstance(source_tree.K, pikepdf.Array) else [source_tree.K]:
+            part = out.copy_foreign(element)
+            part.S = pikepdf.Name.Art
+            part.P = document
+            document.K.append(part)
+        offset += _parent_keys(source_nums)
+    tree.ParentTreeNextKey = offset
+    with out.open_outline() as outline:
+        outline.root.clear()
+        outline.root.extend(pikepdf.OutlineItem(title, page) for title, page in entries)
+    buffer = io.BytesIO()
+    out.save(buffer, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return buffer.getvalue()

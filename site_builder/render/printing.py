@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -119,10 +121,6 @@ def _item(ctx: SiteContext, view: View) -> dict[str, Any]:
     }
 
 
-def _bundle(ctx: SiteContext, title: str, views: list[View]) -> dict[str, Any]:
-    return {"title": title, "items": [_item(ctx, v) for v in views]}
-
-
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
     """Every text in a record's data with its field path (members[3].name)."""
     if isinstance(value, str):
@@ -150,7 +148,8 @@ def check_glyphs(views: list[View], fonts: pdf.FontChoice) -> None:
 
 
 def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dict[str, bytes]:
-    """Every PDF of one audience's build (cached by their inputs, misses rendered in parallel)."""
+    """Every PDF of one audience's build: notices and registers cached by their inputs (misses typeset in
+    parallel), then the month bundles assembled from the notices' own PDFs."""
     try:
         fonts = pdf.choose_fonts()
     except pdf.PdfError as exc:
@@ -160,7 +159,6 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
     base = project / "content"
     basis = fingerprint.digest(fingerprint.sources(project), ctx.site, ctx.audience)
     jobs: dict[str, pdf.PdfJob | pdf.PlannedPdf] = {}
-    inputs: dict[str, str] = {}
     by_month: dict[str, list[View]] = defaultdict(list)
 
     def planned(
@@ -179,19 +177,12 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
             continue
         path = record_pdf_path(view)
         state = fingerprint.view_state(view, without=AS_OF_STATE)
-        inputs[view.id] = fingerprint.digest(state, _revision(ctx, view), _page_url(ctx, view))
+        inputs = fingerprint.digest(state, _revision(ctx, view), _page_url(ctx, view))
         created = view.published_on or ctx.as_of
         context = functools.partial(_item, ctx, view)
-        jobs[path] = planned(path, "pdf/record.html", view.title, created, inputs[view.id], context)
+        jobs[path] = planned(path, "pdf/record.html", view.title, created, inputs, context)
         if not view.draft and view.published_on:
             by_month[view.published_on.strftime("%Y-%m")].append(view)
-    for month, views in sorted(by_month.items()):
-        views.sort(key=lambda v: (v.published_on, v.id))
-        title = f"{ctx.site.community}{int(month[:4])}年{int(month[5:])}月公开事项汇编"
-        path = f"pdf/bundle/{month}.pdf"
-        created = max(v.published_on for v in views if v.published_on)
-        context = functools.partial(_bundle, ctx, title, views)
-        jobs[path] = planned(path, "pdf/bundle.html", title, created, "".join(inputs[v.id] for v in views), context)
     for page in ctx.extra_pages:
         if not page.printable:
             continue
@@ -203,9 +194,70 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
         jobs[path] = pdf.PdfJob(html, base, page.title, author, page.date or ctx.as_of)
     if not jobs:
         return {}
-    (project / CACHE).mkdir(parents=True, exist_ok=True)
-    rendered = pdf.render_cached(list(jobs.values()), project / CACHE)
-    return dict(zip(jobs, rendered))
+    cache = pdf.PdfCache(project / CACHE)
+    files = dict(zip(jobs, cache.render(list(jobs.values()))))
+    bundles = [Bundle.of(ctx, month, views, files) for month, views in sorted(by_month.items())]
+    files.update(assemble_bundles(env, ctx, cache, basis, base, author, bundles))
+    return files
+
+
+@dataclass
+class Bundle:
+    """A month's bundle: its notices (oldest first) and their PDFs."""
+
+    path: str
+    title: str
+    created: dt.date
+    views: list[View]
+    parts: list[bytes]
+
+    @classmethod
+    def of(cls, ctx: SiteContext, month: str, views: list[View], files: dict[str, bytes]) -> Bundle:
+        views = sorted(views, key=lambda v: (v.published_on, v.id))
+        title = f"{ctx.site.community}{int(month[:4])}年{int(month[5:])}月公开事项汇编"
+        created = max(v.published_on for v in views if v.published_on)
+        return cls(f"pdf/bundle/{month}.pdf", title, created, views, [files[record_pdf_path(v)] for v in views])
+
+
+def assemble_bundles(
+    env: jinja2.Environment,
+    ctx: SiteContext,
+    cache: pdf.PdfCache,
+    basis: str,
+    base: Path,
+    author: str,
+    bundles: list[Bundle],
+) -> dict[str, bytes]:
+    """Each bundle from the cache, else its cover and running heads typeset (a few small pages) and the
+    notices' own PDFs joined behind them: a changed notice is never typeset twice."""
+    done: dict[str, bytes] = {}
+    keys: dict[str, str] = {}
+    pending: list[Bundle] = []
+    for bundle in bundles:
+        parts = [hashlib.sha256(part).hexdigest() for part in bundle.parts]
+        keys[bundle.path] = cache.key(fingerprint.digest(basis, bundle.path, author, bundle.created, parts), base)
+        found = cache.read(keys[bundle.path], base)
+        if found is None:
+            pending.append(bundle)
+        else:
+            done[bundle.path] = found
+    if not pending:
+        return done
+    jobs: list[pdf.PdfJob] = []
+    for bundle in pending:
+        items = [
+            {"title": v.title, "published_on": v.published_on, "pages": pdf.page_shapes(part)}
+            for v, part in zip(bundle.views, bundle.parts)
+        ]
+        for template, tagged in (("pdf/bundle.html", True), ("pdf/bundle_heads.html", False)):
+            html = render_template(env, template, bundle.path, ctx, paper=True, title=bundle.title, items=items)
+            jobs.append(pdf.PdfJob(html, base, bundle.title, author, bundle.created, tagged=tagged))
+    typeset = cache.render(jobs)
+    for number, bundle in enumerate(pending):
+        cover, heads = typeset[2 * number : 2 * number + 2]
+        done[bundle.path] = pdf.assemble(cover, heads, [(v.title, p) for v, p in zip(bundle.views, bundle.parts)])
+        cache.write(keys[bundle.path], pdf.Rendered(done[bundle.path]))
+    return done
 
 
 def renderer_identity() -> str:

@@ -302,7 +302,7 @@ def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = pdf._render_job
 
-    def counting(job: pdf.PdfJob, css_text: str, fonts: pdf.FontChoice) -> pdf._Rendered:
+    def counting(job: pdf.PdfJob, css_text: str, fonts: pdf.FontChoice) -> pdf.Rendered:
         calls.append(job.html)
         return real(job, css_text, fonts)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -100,22 +101,105 @@ def pdfs(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.pdf"))}
 
 
-def test_rebuild_is_byte_identical_and_a_change_rerenders_only_its_pdfs(built: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def typeset(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The title of every document WeasyPrint typesets, in order (one worker, in this process)."""
+    from site_builder.render import pdf
+
+    titles: list[str] = []
+    real = pdf._render_job
+
+    def counting(job: pdf.PdfJob, css_text: str, fonts: pdf.FontChoice) -> pdf.Rendered:
+        titles.append(job.title)
+        return real(job, css_text, fonts)
+
+    monkeypatch.setattr(pdf, "_render_job", counting)
+    monkeypatch.setattr(pdf, "worker_count", lambda: 1)
+    return titles
+
+
+def test_rebuild_is_byte_identical_and_a_change_typesets_only_its_notice(
+    built: Path, tmp_path: Path, typeset: list[str]
+) -> None:
     project = tmp_path / "copy"
     shutil.copytree(built / "content", project / "content", ignore=shutil.ignore_patterns("_audit"))
     shutil.copytree(built / "content/_audit", project / "content/_audit")
     run(project, "build", "--as-of", "2026-11-26")  # a cold build in another folder, no cache
     first = pdfs(project / "output/public")
     assert first == pdfs(built / "output/public")
-    cache = project / ".sanwu-cache/pdf"
-    before = set(cache.iterdir())
-    changed = NOTICE.replace("安全用电", "安全用电").replace("消防安全", "安全用电").replace("请各位居民", "请全体居民")
+    changed = NOTICE.replace("消防安全", "安全用电").replace("请各位居民", "请全体居民")
     changed = changed.replace("status: approved", "status: approved\nchange_reason: 文字修改")
     (project / "content/m.md").write_text(changed, encoding="utf-8")
+    typeset.clear()
     run(project, "build", "--as-of", "2026-11-27")
     second = pdfs(project / "output/public")
     assert sorted(k for k in first if first[k] != second[k]) == ["pdf/bundle/2026-11.pdf", "pdf/m.pdf"]
-    assert len(set(cache.iterdir()) - before) == 2  # two renders; every other PDF came from the cache
+    # The notice is typeset once; the bundle takes its new PDF as it is (cover and running heads are unchanged).
+    assert typeset == ["关于冬季安全用电的通知"]
+    bundle = "".join(text(project / "output/public/pdf/bundle/2026-11.pdf").split())
+    assert bundle.count("请全体居民") == 1 and "关于冬季安全用电的通知" in bundle
+
+
+@needs_poppler
+def test_bundle_is_the_notices_own_pdfs_behind_a_cover_tagged_pdfa(built: Path) -> None:
+    import pikepdf
+
+    out = built / "output/public/pdf"
+    bundle = out / "bundle/2026-11.pdf"
+    notices = [out / "m.pdf", out / "n.pdf", out / "caiwu/2026-11.pdf"]  # by publication date, then id
+    assert [int(n) for n in re.findall(r"(\d+)\s*页", text(bundle, 1))] == [pdf_pages(n) for n in notices]
+    with pikepdf.open(bundle) as document:
+        assert len(document.pages) == 1 + sum(pdf_pages(n) for n in notices)
+        assert document.open_metadata().pdfa_status == "3U"
+        assert document.Root.MarkInfo.Marked
+        parts = document.Root.StructTreeRoot.K[0].K
+        assert [str(p.S) for p in parts][1:] == ["/Art"] * 3  # the cover's section, then one article per notice
+        keys = {int(k) for k in document.Root.StructTreeRoot.ParentTree.Nums[::2]}
+        own = [int(page.StructParents) for page in document.pages]
+        assert len(set(own)) == len(own) and set(own) <= keys  # every page's tagged content is found in the tree
+    page = 2
+    for number, notice in enumerate(notices, 1):
+        for own in range(1, pdf_pages(notice) + 1):
+            printed = "".join(text(bundle, page).split())
+            assert printed.startswith(f"汇编第{number}件（共3件）")
+            assert printed.removeprefix(f"汇编第{number}件（共3件）") == "".join(text(notice, own).split())
+            page += 1
+
+
+def pdf_pages(path: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(next(l for l in info.splitlines() if l.startswith("Pages:")).split()[-1])
+
+
+def test_an_interrupted_cold_build_keeps_every_finished_pdf(
+    site, monkeypatch: pytest.MonkeyPatch, typeset: list[str]
+) -> None:
+    from site_builder.render import pdf
+
+    class PowerCut(Exception):
+        pass
+
+    counting = pdf._render_job
+
+    def cut_after_two(job: pdf.PdfJob, css_text: str, fonts: pdf.FontChoice) -> pdf.Rendered:
+        if len(typeset) == 2:
+            raise PowerCut
+        return counting(job, css_text, fonts)
+
+    project = site(FILES)
+    # Revisions recorded first: a revision recorded by an interrupted build would get a new salt, so a new hash
+    # to print, and its PDF is rightly typeset again.
+    assert run(project, "build", "--no-pdf", "--as-of", "2026-11-26").exit_code == 0
+    monkeypatch.setattr(pdf, "_render_job", cut_after_two)
+    with pytest.raises(PowerCut):
+        run(project, "build", "--as-of", "2026-11-26")
+    cache = project / ".sanwu-cache/pdf"
+    assert len(list(cache.glob("*.bin"))) == 2 and not list(cache.glob(".*"))  # whole files only
+    finished = list(typeset)
+    monkeypatch.setattr(pdf, "_render_job", counting)
+    assert run(project, "build", "--as-of", "2026-11-26").exit_code == 0
+    again = typeset[2:]
+    assert again and not set(finished) & set(again)  # what was finished is not typeset again
 
 
 def test_missing_cjk_font_is_a_clear_error(site, monkeypatch: pytest.MonkeyPatch) -> None:
