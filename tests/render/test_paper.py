@@ -143,6 +143,36 @@ def test_every_glyph_of_the_example_community_is_inside_the_text_block(example_s
     assert problems == [], "\n".join(problems[:40])
 
 
+def headings(build: Path) -> set[str]:
+    """The headings and table titles of one audience's pages (the PDFs print the same fragments)."""
+    found = set()
+    for page in build.rglob("*.html"):
+        for match in re.finditer(r"<(h[2-4]|caption)\b[^>]*>(.*?)</\1>", page.read_text(encoding="utf-8"), re.S):
+            text = re.sub(r"\s+", "", unescape(re.sub(r"<[^>]+>", "", match.group(2))))
+            found.add(text)
+    return found - {""}
+
+
+def pages_ending_with_a_heading(build: Path) -> list[str]:
+    """Pages whose last printed line (page number aside) is a heading or a table's title."""
+    heads, ending = headings(build), []
+    for pdf in all_pdfs(build):
+        for number, page in enumerate(read_pages(pdf), 1):
+            lines = sorted((min(w.y0 for w in line), "".join(w.text for w in line)) for line in page.lines if line)
+            texts = [t for _, t in lines if not PAGE_NUMBER.fullmatch(t)]  # top to bottom
+            if texts and texts[-1] in heads:
+                ending.append(f"{pdf.relative_to(build)} page {number}: {texts[-1]}")
+    return ending
+
+
+def test_no_page_ends_with_a_heading_or_a_tables_title(example_site: Path, stress_site: Path) -> None:
+    """A heading or a table's title always has its first lines or rows below it on the same page."""
+    builds = [example_site / "output" / audience for audience in ("public", "party", "committee")]
+    assert sum(len(all_pdfs(b)) for b in builds) > 40
+    ending = [line for build in [*builds, stress_site / "output/public"] for line in pages_ending_with_a_heading(build)]
+    assert ending == [], "\n".join(ending)
+
+
 def test_stress_site_fits_the_paper_and_splits_no_name(stress_site: Path) -> None:
     pdfs = all_pdfs(stress_site / "output/public")
     problems = [line for pdf in pdfs for line in outside_text_block(pdf)]
