@@ -6,11 +6,15 @@ import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner, Result
 
 from site_builder.cli import main
+
+if TYPE_CHECKING:
+    from tests.hostile_matrix import Matrix
 
 REPO = Path(__file__).resolve().parent.parent
 SITE_YAML = """\
@@ -92,3 +96,21 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run(project, "build", "--audience", "all", "--as-of", EXAMPLE_AS_OF)
     assert result.exit_code == 0, result.output
     return project
+
+
+@pytest.fixture(scope="session")
+def hostile_matrix() -> Matrix:
+    """The hostile-input records (tests/hostile_matrix.py): every corpus payload in every free-text field."""
+    from tests.hostile_matrix import CORPORA, build_matrix, corpus_payloads
+
+    if not CORPORA.is_dir():
+        pytest.skip("../shared/corpora not available")
+    return build_matrix(corpus_payloads(CORPORA))
+
+
+@pytest.fixture(scope="session")
+def hostile_site(hostile_matrix: Matrix, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hostile matrix built once per session for every audience (test_hostile and the browser trap share it)."""
+    from tests.hostile_matrix import build_site
+
+    return build_site(hostile_matrix, tmp_path_factory.mktemp("hostile"))

@@ -1,31 +1,40 @@
 """The hostile-input matrix: every corpus payload into every free-text field of every type and Markdown body.
 
-Payloads are batched: each free-text value holds BATCH payloads joined by a space, so every payload reaches
-every field in a few dozen records per type instead of one record per payload and field. Name fields get the
-payloads a name can be (the rest are refused by `check`, which the matrix verifies too).
+Payloads are dealt into batches and the batches rotated across records: each free-text value holds one batch
+joined by a space (a list of texts or names, one item each), and record k of a type puts batch (k + i) mod B in
+its i-th field, so B records of each type carry every payload in every field. Name fields get the payloads a name
+can be; the rest, and the payloads no text may hold, go to records that `check` must refuse (verified too).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from site_builder.errors import Location, Problems
 from site_builder.gate import personal_numbers
 from site_builder.load import bad_char
 from site_builder.records import TYPES
 from site_builder.records.base import RecordType
 from site_builder.schema import Bad, Kind, ListOf, Name, Names, Obj, Text
 
-BATCH = 400  # payloads per value of the field that gets them all
-SHAPES = 60  # payload shapes per value of every other field
+CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
+BATCH = 400  # payloads per value: B = payloads / BATCH records of each type
+BODY = "正文"  # the Markdown body, counted as a field
+AS_OF = "2026-12-31"  # late enough for the feeds to list revisions
+SITE_YAML = 'community: 测试社区\norg: 中共测试社区委员会\nbase_url: https://example.org/t/\nsupervision_phone: "0746-7654321"\n'
 # Fields whose value must name something else of the record (a leader among the members, a parent grid):
 # a payload there is refused as a reference error, so they get plain values.
+# One record per period (assessment), one place per person at a time (patrol-schedule): record k of these types
+# is moved k years back, dates and period alike.
+YEARLY = {"assessment", "patrol-schedule"}
+# Record k of a type is at the type's lowest audience when k % SPREAD == 0 (so it is built into every audience's
+# site), else committee-only: every pair is built into the committee site, a third of them into all three. The
+# committee site shows every field; all pairs at every audience would triple the output (~830 MB).
+SPREAD = 3
 REFERENCES = {
     "grid-roster": {"grids[1].id", "grids[1].parent"},
     "volunteer-team": {"leader", "members[1].name", "activities[1].participants"},
@@ -51,15 +60,32 @@ class Matrix:
     """What the matrix put where."""
 
     files: dict[str, str] = field(default_factory=dict)
+    placed: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # record -> field -> payloads in it
+    slots: dict[str, dict[str, str]] = field(default_factory=dict)  # type -> free-text field (and body) -> kind
     refused_files: dict[str, str] = field(default_factory=dict)
-    tried: int = 0  # payload × field pairs placed in a record that was built
-    per_file: dict[str, int] = field(default_factory=dict)
-    dropped: set[str] = field(default_factory=set)
-    pairs: set[tuple[str, str, int]] = field(default_factory=set)
-    shapes: int = 0
-    payloads: int = 0
+    dropped: set[str] = field(default_factory=set)  # records `check` refused (none expected)
+    payloads: int = 0  # distinct lines of the corpora
+    accepted: int = 0  # payloads a text may hold
+    names: int = 0  # payloads a name may be
     refused: int = 0  # payload × field pairs placed in a record that `check` must refuse
-    slots: int = 0
+
+    def tried(self) -> int:
+        """Payload × field pairs in records that were built (each payload counted once per field and type)."""
+        return sum(len(payloads) for payloads in self.pairs().values())
+
+    def pairs(self) -> dict[tuple[str, str], set[str]]:
+        """(type, field) -> the distinct payloads it held in built records."""
+        out: dict[tuple[str, str], set[str]] = {}
+        for rel, fields in self.placed.items():
+            if rel not in self.dropped:
+                for path, payloads in fields.items():
+                    out.setdefault((rel.split("/")[0], path), set()).update(payloads)
+        return out
+
+    def expected(self) -> int:
+        """Every accepted payload in every text field and body, every accepted name in every name field."""
+        kinds = [kind for fields in self.slots.values() for kind in fields.values()]
+        return sum(self.names if kind in ("name", "names") else self.accepted for kind in kinds)
 
 
 def slots_of(fields: dict[str, Any], prefix: str = "") -> list[Slot]:
@@ -123,6 +149,32 @@ def put(data: dict[str, Any], path: str, value: Any) -> bool:
     return True
 
 
+def put_each(data: dict[str, Any], base: dict[str, Any], path: str, names: list[str]) -> bool:
+    """A field for one person inside a list (members[1].name): the first item gets the first name, copies of the
+    example's last item the others (with an id and ID number of their own where items have them)."""
+    key, _, rest = path.partition("[1].")
+    items = data.get(key)
+    if not isinstance(items, list) or not items or not names or not put(items[0], rest, names[0]):
+        return False
+    for n, who in enumerate(names[1:], 2):
+        item = json.loads(json.dumps(base[key][-1]))
+        if "id" in item:
+            item["id"] = f"{item['id']}-{n}"
+        if item.get("id_number"):  # unique within a record; same place, birth date and sex
+            number = item["id_number"]
+            item["id_number"] = id_number(f"{number[:14]}{n + 10:02d}{number[16]}")
+        if not put(item, rest, who):
+            return False
+        items.append(item)
+    return True
+
+
+def id_number(first17: str) -> str:
+    """A checksum-valid ID number (GB 11643) from its first 17 digits."""
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
+
+
 def refused_text(payload: str) -> bool:
     """Whether `check` refuses a payload as text: a control character, a personal number, or blank."""
     return bad_char(payload) is not None or not payload.strip() or any(personal_numbers(payload, frozenset()))
@@ -148,55 +200,56 @@ def dump(data: dict[str, Any], body: str | None) -> str:
     return f"---\n{text}\n---\n\n{body}\n" if body is not None else text + "\n"
 
 
-def shape(payload: str) -> str:
-    """Payloads that differ only in letters and digits (tag and handler names) are escaped alike."""
-    return re.sub(r"[A-Za-z0-9]+", "a", payload)
+def build_matrix(payloads: list[str], batch: int = BATCH) -> Matrix:
+    """Records for every type, rotated so that every payload reaches every free-text field and every body.
 
-
-def build_matrix(payloads: list[str]) -> Matrix:
-    """Records for every type: every payload in the body and in one field of each type, every shape of payload
-    in every field (titles included; pages list titles, so the full set there would only multiply volume)."""
+    The distinct accepted payloads are dealt into B batches; record k of a type puts batch (k + i) mod B in its
+    i-th free-text field and batch k in its body, so its B records carry every payload in every field. Names are
+    dealt into B groups the same way; a field for one person inside a list gets its group as extra items (copies
+    of the example's last item). Refused payloads go to records that `check` must refuse.
+    """
     m = Matrix()
-    accepted = [p for p in payloads if not refused_text(p)]
-    refused = [p for p in payloads if refused_text(p)]
-    shapes = list({shape(p): p for p in reversed(accepted)}.values())
-    names = list(dict.fromkeys(p.strip() for p in payloads if not refused_name(p)))
-    bad_names = [p for p in payloads if refused_name(p) and not refused_text(p)]
-    every = [accepted[i : i + BATCH] for i in range(0, len(accepted), BATCH)]
-    few = [shapes[i : i + SHAPES] for i in range(0, len(shapes), SHAPES)]
-    rounds = max(len(every), len(few))
-    m.shapes = len(shapes)
-    m.payloads = len(payloads)
+    distinct = list(dict.fromkeys(payloads))
+    accepted = [p for p in distinct if not refused_text(p)]
+    refused = [p for p in distinct if refused_text(p)]
+    names = list(dict.fromkeys(p.strip() for p in distinct if not refused_name(p)))
+    bad_names = [p for p in distinct if refused_name(p) and not refused_text(p)]
+    rounds = -(-len(accepted) // batch)
+    texts = [accepted[k::rounds] for k in range(rounds)]
+    people = [names[k::rounds] for k in range(rounds)]
+    m.payloads, m.accepted, m.names = len(distinct), len(accepted), len(names)
     for name, rtype in sorted(TYPES.types.items()):
         base, body = example(rtype)
         slots = [s for s in slots_of(rtype.schema.fields) if s.path not in REFERENCES.get(name, set())]
-        m.slots += len(slots) + (1 if body is not None else 0)
+        m.slots[name] = {s.path: s.kind for s in slots} | ({BODY: "text"} if body is not None else {})
         ext = "md" if rtype.markdown else "yaml"
-        whole = next(s.path for s in slots if s.kind == "text" and s.path != "title")  # gets every payload
-        for i in range(rounds):
-            before = m.tried
-            full = every[i % len(every)]
-            some = few[i % len(few)]
-            who = names[i * 10 % len(names) :][:10] or names[:10]
-            data = json.loads(json.dumps(base))
-            for slot in slots:
-                batch = full if slot.path == whole else some
-                # the round number keeps texts that group records (accounts, branches, rosters) apart
-                value = {"text": f"{i} " + " ".join(batch), "texts": batch, "name": who[0], "names": who}[slot.kind]
-                if put(data, slot.path, value):
-                    m.pairs.add((slot.path, name, len(batch) if slot.kind in ("text", "texts") else len(who)))
-                    m.tried += len(batch) if slot.kind in ("text", "texts") else len(who) if slot.kind == "names" else 1
-            rec_body = "\n\n".join(full) if body is not None else None
-            m.tried += len(full) if body is not None else 0
-            m.files[f"{name}/{i:03d}.{ext}"] = dump(data, rec_body)
-            m.per_file[f"{name}/{i:03d}.{ext}"] = m.tried - before
-        # Refused payloads: a record per chunk in a text field and a name field, which `check` must refuse.
+        for k in range(rounds):
+            data = json.loads(json.dumps(base).replace('"2026', f'"{2026 - k}') if name in YEARLY else json.dumps(base))
+            if k % SPREAD:
+                data["audience"] = "committee"
+            placed: dict[str, list[str]] = {}
+            for i, slot in enumerate(slots):
+                j = (k + i) % rounds
+                if slot.kind == "name":
+                    done = put_each(data, base, slot.path, people[j])
+                else:  # the round number keeps texts that group records (accounts, branches, rosters) apart
+                    value = {"text": f"{k} " + " ".join(texts[j]), "texts": texts[j], "names": people[j]}[slot.kind]
+                    done = put(data, slot.path, value)
+                if not done:
+                    raise AssertionError(f"{name}: the example has no {slot.path} to put payloads in")
+                placed[slot.path] = people[j] if slot.kind in ("name", "names") else texts[j]
+            if body is not None:
+                placed[BODY] = texts[k]
+            rel = f"{name}/{k:03d}.{ext}"
+            m.files[rel] = dump(data, "\n\n".join(texts[k]) if body is not None else None)
+            m.placed[rel] = placed
+        # Refused payloads: records with a chunk in a text field and a names field, which `check` must refuse.
         text_slots = [s for s in slots if s.kind == "text" and s.path != "title"][:1]
         name_slots = [s for s in slots if s.kind == "names"][:1]
         for kind, items, chosen in (("text", refused, text_slots), ("name", bad_names, name_slots)):
             for slot in chosen:
-                for j in range(0, len(items), BATCH):
-                    chunk = items[j : j + BATCH]
+                for j in range(0, len(items), batch):
+                    chunk = items[j : j + batch]
                     data = json.loads(json.dumps(base))
                     put(data, slot.path, " ".join(chunk) if kind == "text" else chunk)
                     m.refused += len(chunk)
@@ -214,4 +267,39 @@ def corpus_payloads(corpora: Path) -> list[str]:
     return [line for line in lines if line]
 
 
-__all__ = ["Location", "Problems", "build_matrix", "corpus_payloads"]
+def values_at(node: Any, path: str) -> list[str]:
+    """The texts at a field's path in a record's data (every item of a list: members[1].name)."""
+    key, _, rest = path.partition(".")
+    name, _, index = key.partition("[")
+    node = node.get(name) if isinstance(node, dict) else None
+    out: list[str] = []
+    for item in node if index and isinstance(node, list) else [node]:
+        if rest:
+            out += values_at(item, rest)
+        elif isinstance(item, list):
+            out += [str(v) for v in item]
+        elif item is not None:
+            out.append(str(item))
+    return out
+
+
+def build_site(matrix: Matrix, root: Path) -> Path:
+    """Write the matrix's records and build every audience once; returns the project folder.
+
+    A record that `check` refuses for a rule across records is left out (its pairs then are not counted, and the
+    count test says so); the build must succeed with exit 0.
+    """
+    from tests.conftest import run, write_site
+
+    project = write_site(root, dict(matrix.files), SITE_YAML)
+    checked = run(project, "check")
+    assert "Traceback" not in checked.output
+    for line in checked.stdout.splitlines():
+        rel = line.split(":")[0].removeprefix("content/")
+        if ": 错误: " in line and rel in matrix.files:
+            (project / "content" / rel).unlink(missing_ok=True)
+            matrix.dropped.add(rel)
+    result = run(project, "build", "--no-pdf", "--audience", "all", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output[:3000]
+    assert "Traceback" not in result.output
+    return project

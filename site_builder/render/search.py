@@ -109,13 +109,13 @@ def page_text(html: str) -> str:
     return SPACES.sub(" ", "".join(parts)).strip()
 
 
-Searchable = tuple[str, list[str]]  # a page's text and its bigrams
+Searchable = tuple[str, str]  # a page's text, and its grams one a line (one string loads and moves fast)
 
 
 def searchable(html: bytes) -> Searchable:
     """What the index keeps of a record page: its text and that text's grams (in the render workers)."""
     text = page_text(html.decode("utf-8"))
-    return text, sorted(grams(normalize(text)))
+    return text, "\n".join(sorted(grams(normalize(text))))  # normalized text holds no line break
 
 
 def _entry(ctx: SiteContext, view: View) -> dict[str, str]:
@@ -144,7 +144,7 @@ def search_index(ctx: SiteContext, texts: dict[str, Searchable]) -> dict[str, by
         number = len(entries)
         entries.append(_entry(ctx, view))
         files[f"{TEXTS}/{number}.txt"] = text.encode("utf-8")
-        for gram in page_grams:
+        for gram in page_grams.split("\n") if page_grams else ():
             postings.setdefault(gram, []).append(number)
     index = {"version": 1, "pages": entries, "grams": dict(sorted(postings.items()))}
     files[INDEX] = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
