@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import ctypes.util
 import datetime
@@ -9,6 +10,7 @@ import functools
 import hashlib
 import importlib.metadata
 import io
+import itertools
 import json
 import logging
 import multiprocessing
@@ -227,17 +229,32 @@ def _any_font_has(code: int) -> bool:
     return bool(_fc_list(f":charset={code:x}", "family").strip())
 
 
+@functools.cache
+def _covered(fonts: FontChoice) -> tuple[list[int], list[int]]:
+    """The chosen faces' code point ranges, merged and sorted: (first code points, last code points)."""
+    lows: list[int] = []
+    highs: list[int] = []
+    for low, high in sorted(_charset(fonts.serif) + _charset(fonts.sans)):
+        if highs and low <= highs[-1] + 1:
+            highs[-1] = max(highs[-1], high)
+        else:
+            lows.append(low)
+            highs.append(high)
+    return lows, highs
+
+
 def missing_glyphs(text: str, fonts: FontChoice) -> list[str]:
     """The characters of text no installed font can draw (they would print as boxes), in order of appearance."""
-    ranges = _charset(fonts.serif) + _charset(fonts.sans)
-    missing: dict[str, None] = {}
-    for char in text:
+    lows, highs = _covered(fonts)
+    missing = []
+    for char in dict.fromkeys(text):
         code = ord(char)
-        if char.isspace() or code < 0x20 or any(low <= code <= high for low, high in ranges):
+        at = bisect.bisect_right(lows, code) - 1
+        if char.isspace() or code < 0x20 or (at >= 0 and code <= highs[at]):
             continue
         if not _any_font_has(code):
-            missing[char] = None
-    return list(missing)
+            missing.append(char)
+    return missing
 
 
 def _css_string(name: str) -> str:
@@ -270,13 +287,13 @@ def _font_identity(fonts: FontChoice) -> str:
 
 def _dlopen(*names: str) -> ctypes.CDLL | None:
     """The first of names that loads, as WeasyPrint's ffi tries them (a bare name through find_library)."""
-    for name in names:
-        for candidate in (name, ctypes.util.find_library(name)):
-            if candidate:
-                try:
-                    return ctypes.CDLL(candidate)
-                except OSError:
-                    continue
+    found = (ctypes.util.find_library(name) for name in names)  # only if no name loads: it runs ldconfig
+    for candidate in itertools.chain(names, found):
+        if candidate:
+            try:
+                return ctypes.CDLL(candidate)
+            except OSError:
+                continue
     return None
 
 

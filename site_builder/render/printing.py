@@ -151,10 +151,10 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
     """Every PDF of one audience's build: notices and registers cached by their inputs (misses typeset in
     parallel), then the month bundles assembled from the notices' own PDFs."""
     try:
-        fonts = pdf.choose_fonts()
+        cache = pdf.PdfCache(project / CACHE)
     except pdf.PdfError as exc:
         raise SanwuError(str(exc)) from None
-    check_glyphs([v for v in ctx.views if printable(v)], fonts)
+    check_glyphs([v for v in ctx.views if printable(v)], cache.fonts)
     author = ctx.site.org or ctx.site.community
     base = project / "content"
     basis = fingerprint.digest(fingerprint.sources(project), ctx.site, ctx.audience)
@@ -194,7 +194,6 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
         jobs[path] = pdf.PdfJob(html, base, page.title, author, page.date or ctx.as_of)
     if not jobs:
         return {}
-    cache = pdf.PdfCache(project / CACHE)
     files = dict(zip(jobs, cache.render(list(jobs.values()))))
     bundles = [Bundle.of(ctx, month, views, files) for month, views in sorted(by_month.items())]
     files.update(assemble_bundles(env, ctx, cache, basis, base, author, bundles))

@@ -296,48 +296,34 @@ def test_render_skips_remote_resources_without_fetching(tmp_path: Path) -> None:
 # -- cache -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record the title of every job rendered in this process."""
-    calls: list[str] = []
-    real = pdf._render_job
-
-    def counting(job: pdf.PdfJob, css_text: str, fonts: pdf.FontChoice) -> pdf.Rendered:
-        calls.append(job.html)
-        return real(job, css_text, fonts)
-
-    monkeypatch.setattr(pdf, "_render_job", counting)
-    return calls
-
-
-def test_cache_hit_does_not_render(tmp_path: Path, count_renders: list[str]) -> None:
+def test_cache_hit_does_not_render(tmp_path: Path, typeset: list[pdf.PdfJob]) -> None:
     jobs = [job(notice_html(3), tmp_path), job(notice_html(4), tmp_path)]
     first = pdf.render_cached(jobs, tmp_path / "cache", processes=1)
-    assert len(count_renders) == 2
+    assert len(typeset) == 2
     second = pdf.render_cached(jobs, tmp_path / "cache", processes=1)
-    assert len(count_renders) == 2
+    assert len(typeset) == 2
     assert second == first
     assert not list((tmp_path / "cache").glob(".*.tmp"))
 
 
-def test_cache_renders_only_the_changed_job(tmp_path: Path, count_renders: list[str]) -> None:
+def test_cache_renders_only_the_changed_job(tmp_path: Path, typeset: list[pdf.PdfJob]) -> None:
     jobs = [job(notice_html(3), tmp_path), job(notice_html(4), tmp_path)]
     before = pdf.render_cached(jobs, tmp_path / "cache", processes=1)
     changed = [jobs[0], job(notice_html(5), tmp_path)]
     after = pdf.render_cached(changed, tmp_path / "cache", processes=1)
-    assert count_renders[2:] == [notice_html(5)]
+    assert [j.html for j in typeset[2:]] == [notice_html(5)]
     assert after[0] == before[0] and after[1] != before[1]
 
 
-def test_cache_notices_a_changed_image(tmp_path: Path, count_renders: list[str]) -> None:
+def test_cache_notices_a_changed_image(tmp_path: Path, typeset: list[pdf.PdfJob]) -> None:
     (tmp_path / "chart.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
     jobs = [job(notice_html(extra='<img src="chart.svg">'), tmp_path)]
     pdf.render_cached(jobs, tmp_path / "cache")
     pdf.render_cached(jobs, tmp_path / "cache")
-    assert len(count_renders) == 1
+    assert len(typeset) == 1
     (tmp_path / "chart.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"/>')
     pdf.render_cached(jobs, tmp_path / "cache")
-    assert len(count_renders) == 2
+    assert len(typeset) == 2
 
 
 def test_parallel_misses_match_serial_renders(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from site_builder.render import pdf
 from tests.conftest import LEDGER, NOTICE, run
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
@@ -101,25 +102,8 @@ def pdfs(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.pdf"))}
 
 
-@pytest.fixture
-def typeset(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The title of every document WeasyPrint typesets, in order (one worker, in this process)."""
-    from site_builder.render import pdf
-
-    titles: list[str] = []
-    real = pdf._render_job
-
-    def counting(job: pdf.PdfJob, css_text: str, fonts: pdf.FontChoice) -> pdf.Rendered:
-        titles.append(job.title)
-        return real(job, css_text, fonts)
-
-    monkeypatch.setattr(pdf, "_render_job", counting)
-    monkeypatch.setattr(pdf, "worker_count", lambda: 1)
-    return titles
-
-
 def test_rebuild_is_byte_identical_and_a_change_typesets_only_its_notice(
-    built: Path, tmp_path: Path, typeset: list[str]
+    built: Path, tmp_path: Path, typeset: list[pdf.PdfJob]
 ) -> None:
     project = tmp_path / "copy"
     shutil.copytree(built / "content", project / "content", ignore=shutil.ignore_patterns("_audit"))
@@ -135,7 +119,7 @@ def test_rebuild_is_byte_identical_and_a_change_typesets_only_its_notice(
     second = pdfs(project / "output/public")
     assert sorted(k for k in first if first[k] != second[k]) == ["pdf/bundle/2026-11.pdf", "pdf/m.pdf"]
     # The notice is typeset once; the bundle takes its new PDF as it is (cover and running heads are unchanged).
-    assert typeset == ["关于冬季安全用电的通知"]
+    assert [j.title for j in typeset] == ["关于冬季安全用电的通知"]
     bundle = "".join(text(project / "output/public/pdf/bundle/2026-11.pdf").split())
     assert bundle.count("请全体居民") == 1 and "关于冬季安全用电的通知" in bundle
 
@@ -172,10 +156,8 @@ def pdf_pages(path: Path) -> int:
 
 
 def test_an_interrupted_cold_build_keeps_every_finished_pdf(
-    site, monkeypatch: pytest.MonkeyPatch, typeset: list[str]
+    site, monkeypatch: pytest.MonkeyPatch, typeset: list[pdf.PdfJob]
 ) -> None:
-    from site_builder.render import pdf
-
     class PowerCut(Exception):
         pass
 
@@ -195,16 +177,14 @@ def test_an_interrupted_cold_build_keeps_every_finished_pdf(
         run(project, "build", "--as-of", "2026-11-26")
     cache = project / ".sanwu-cache/pdf"
     assert len(list(cache.glob("*.bin"))) == 2 and not list(cache.glob(".*"))  # whole files only
-    finished = list(typeset)
+    finished = {j.title for j in typeset}
     monkeypatch.setattr(pdf, "_render_job", counting)
     assert run(project, "build", "--as-of", "2026-11-26").exit_code == 0
-    again = typeset[2:]
-    assert again and not set(finished) & set(again)  # what was finished is not typeset again
+    again = {j.title for j in typeset[2:]}
+    assert again and not finished & again  # what was finished is not typeset again
 
 
 def test_missing_cjk_font_is_a_clear_error(site, monkeypatch: pytest.MonkeyPatch) -> None:
-    from site_builder.render import pdf
-
     monkeypatch.setattr(pdf, "installed_cjk_families", lambda: set())
     project = site({"n.md": NOTICE})
     result = run(project, "build", "--as-of", "2026-11-26")
