@@ -13,9 +13,13 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from site_builder.config import load_config
+from site_builder.errors import Problems
 
 HERE = Path(__file__).resolve().parent
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
@@ -45,6 +49,14 @@ def chromium_path() -> str:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    public_path = "/"  # where the public site lives on its own server (the path of its base_url)
+
+    def translate_path(self, path: str) -> str:
+        """Also serve the public build at its base_url's path, as it is deployed: 404.html links from there."""
+        if self.public_path != "/" and path.startswith(self.public_path):
+            path = "/public/" + path.removeprefix(self.public_path)
+        return super().translate_path(path)
+
     def end_headers(self) -> None:
         self.send_header("Content-Security-Policy", CSP)
         super().end_headers()
@@ -56,7 +68,11 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def served(example_site: Path) -> Iterator[str]:
     """The example community's output/ over HTTP on 127.0.0.1 (a free port); yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(example_site / "output"))
+    site = load_config(example_site, Problems())
+    public_path = urlsplit(site.base_urls.get("public", "")).path or "/"
+    handler = functools.partial(
+        type("Handler", (_QuietHandler,), {"public_path": public_path}), directory=str(example_site / "output")
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
