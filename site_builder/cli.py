@@ -355,8 +355,7 @@ def import_(
     try:
         result = importer.run(project, source, type_name, out, sheet, list(sets), force)
     except SanwuError as exc:
-        click.echo(f"错误: {exc}", err=True)
-        sys.exit(2)
+        fail(exc, 2)
     for note in result.notes:
         click.echo(f"提示: {note}", err=True)
     for error in result.errors:

@@ -426,7 +426,8 @@ def render_pdf(
 
 def _environment(fonts: FontChoice) -> str:
     """Fingerprint of the renderer: this module, WeasyPrint, pydyf, pikepdf, native libraries and fonts."""
-    this_module = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    here = Path(__file__)  # this engine and the fetcher deciding what a PDF may read
+    this_module = hashlib.sha256(here.read_bytes() + here.with_name("fetcher.py").read_bytes()).hexdigest()
     versions = [f"{name} {importlib.metadata.version(name)}" for name in ("weasyprint", "pydyf", "pikepdf")]
     return "; ".join([this_module, *versions, _library_versions(), _font_identity(fonts)])
 
@@ -464,6 +465,8 @@ class PdfCache:
                 pdf = stream.read()
         except (OSError, ValueError):
             return None
+        if not isinstance(header, dict) or not pdf.startswith(b"%PDF-") or b"%%EOF" not in pdf[-1024:]:
+            return None  # damaged (a cut-off copy, a hand edit): typeset again rather than fail on it
         root = Path(os.path.realpath(base_dir))
         for relative, digest in header.get("deps", {}).items():
             try:

@@ -315,6 +315,16 @@ def test_cache_renders_only_the_changed_job(tmp_path: Path, typeset: list[pdf.Pd
     assert after[0] == before[0] and after[1] != before[1]
 
 
+def test_a_damaged_cached_pdf_is_typeset_again(tmp_path: Path, typeset: list[pdf.PdfJob]) -> None:
+    """A cut-off cache file (a killed copy, a full disk) is a miss, never a PDF with a hole in it."""
+    jobs = [job(notice_html(3), tmp_path)]
+    first = pdf.render_cached(jobs, tmp_path / "cache", processes=1)
+    (cached,) = (tmp_path / "cache").glob("*.bin")
+    cached.write_bytes(cached.read_bytes()[:-2000])
+    again = pdf.render_cached(jobs, tmp_path / "cache", processes=1)
+    assert len(typeset) == 2 and again == first
+
+
 def test_cache_notices_a_changed_image(tmp_path: Path, typeset: list[pdf.PdfJob]) -> None:
     (tmp_path / "chart.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
     jobs = [job(notice_html(extra='<img src="chart.svg">'), tmp_path)]
