@@ -9,6 +9,7 @@ in .sanwu-cache/, together with the identity of each output folder it swapped in
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import hashlib
 import io
@@ -85,13 +86,19 @@ def inputs(project: Path, content: str, options: tuple[Any, ...]) -> str:
     return hashlib.sha256(pickle.dumps(material, protocol=5)).hexdigest()
 
 
+def _load(path: Path) -> Any | None:
+    """A pickled cache file, or None when it is missing or damaged (unpickling damaged bytes can raise
+    almost anything: a cache is never worth a traceback)."""
+    try:
+        with open(path, "rb") as stream:
+            return pickle.load(stream)
+    except Exception:  # noqa: BLE001 - any damage means: not cached
+        return None
+
+
 def previous(project: Path, digest: str, output: Path, audiences: list[str]) -> Any | None:
     """The last build's result if it had exactly these inputs and its output folders are still in place."""
-    try:
-        with open(project / STATE, "rb") as stream:
-            state = pickle.load(stream)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        return None
+    state = _load(project / STATE)
     if not isinstance(state, dict) or state.get("digest") != digest:
         return None
     ids = _output_ids(output, audiences)
@@ -103,16 +110,21 @@ def previous(project: Path, digest: str, output: Path, audiences: list[str]) -> 
 def remember(project: Path, digest: str, output: Path, audiences: list[str], built: Any) -> None:
     """Keep this build's input digest and result for the next build (written atomically)."""
     target = project / STATE
-    target.parent.mkdir(parents=True, exist_ok=True)
     state = {"digest": digest, "outputs": _output_ids(output, audiences), "built": built}
     temporary = target.with_name(target.name + ".tmp")
-    temporary.write_bytes(pickle.dumps(state, protocol=5))
-    os.replace(temporary, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(pickle.dumps(state, protocol=5))
+        os.replace(temporary, target)
+    except OSError:  # the build itself succeeded: a cache that cannot be written only makes the next one slower
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
 def forget(project: Path) -> None:
     """Drop the remembered build (before a build that may change the output)."""
-    (project / STATE).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # not writable: then remember() cannot have written it either
+        (project / STATE).unlink(missing_ok=True)
 
 
 MEMO = ".sanwu-cache/memo"
@@ -135,12 +147,8 @@ class Memo:
 
     def get(self, key: str) -> Any | None:
         """What is remembered under key, if anything (a damaged entry counts as nothing)."""
-        try:
-            with open(self.folder / key, "rb") as stream:
-                found = pickle.load(stream)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return None
-        return found if isinstance(found, tuple) else None
+        found = _load(self.folder / key)
+        return found if isinstance(found, tuple) and len(found) == 2 else None
 
     def put(self, key: str, value: tuple[Any, ...]) -> None:
         """Remember a value under key (safe from several processes at once)."""

@@ -238,7 +238,7 @@ def build(
     identity = pdf and printing.renderer_identity()
     options = (audiences, day, drafts, strict, record, pdf, str(output.resolve()), urls, where, identity)
     unchanged = incremental.previous(project, incremental.inputs(project, content, options), output, audiences)
-    if unchanged is not None:
+    if isinstance(unchanged, Built):
         return replace(unchanged, recorded=0, rendered=0)
     incremental.forget(project)
     checked = check(project, as_of)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import shutil
 from pathlib import Path
 
@@ -135,3 +136,17 @@ def test_a_second_check_reports_the_same_problems_from_the_kept_records(tmp_path
     assert (project / ".sanwu-cache/memo/records").is_dir()
     again = run(project, "check")
     assert (again.exit_code, again.output) == (first.exit_code, first.output)
+
+
+def test_damaged_caches_are_rebuilt_not_a_traceback(tmp_path: Path) -> None:
+    """Every remembered file cut short or overwritten with junk: the next build makes everything again, the same."""
+    project = write_site(tmp_path / "site", {"caiwu/2026-11.yaml": LEDGER, "notice.md": NOTICE}, SITE_YAML)
+    build(project, *ALL)
+    before = tree(project / "output")
+    cache = [p for p in sorted((project / ".sanwu-cache").rglob("*")) if p.is_file()]
+    assert len(cache) > 10
+    for number, path in enumerate(cache):
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2] if number % 2 else pickle.dumps(("a result of the wrong shape",)))
+    assert rebuild(project) > 0  # nothing damaged was taken for a result
+    assert tree(project / "output") == before == cold_copy(project, tmp_path / "cold", *ALL)
