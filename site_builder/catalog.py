@@ -12,6 +12,7 @@ from typing import Any
 from .cnrules import format_date_cn
 from .config import SiteConfig
 from .errors import Location, Problems
+from .known import pinyin
 from .load import RawRecord
 from .records import TYPES, Record
 from .records.rules import Series, report_overdue
@@ -30,6 +31,7 @@ class Catalog:
     by_id: dict[str, Record] = field(default_factory=dict)
     as_of: dt.date = dt.date.min  # the build date: what is overdue is judged as of this day
     due: list[Series] = field(default_factory=list)  # the periodic disclosures (the 定期公开 calendar)
+    keys: dict[str, str] = field(default_factory=dict)  # each record file's memo key (a digest of its inputs), by path
 
     def of_type(self, name: str) -> list[Record]:
         """Records of one type, in id order."""
@@ -38,12 +40,10 @@ class Catalog:
 
 def path_id(rel: str) -> str:
     """content/财务/十一月.yaml -> caiwu/shiyiyue: ASCII, lowercase, pinyin for Chinese."""
-    from pypinyin import lazy_pinyin  # its dictionaries take a second to load: only for Chinese paths
-
     parts = PurePosixPath(rel).with_suffix("").parts[1:]  # drop "content"
     out = []
     for part in parts:
-        text = "".join(lazy_pinyin(part)) if not part.isascii() else part
+        text = pinyin(part) if not part.isascii() else part
         text = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")
         out.append(text or "x")
     return "/".join(out)

@@ -264,8 +264,16 @@ class RecordType:
         """Pages over all this audience's records of the type (books, calendars); none by default."""
         return []
 
+    def view_peers(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records of the type (of all this audience's, projected) that view() reads for this one; none by default.
+
+        view() is given only these, and a memoized view is kept by them: a change to any other record does
+        not make it again.
+        """
+        return []
+
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
-        """Derived figures for the page, from projected data (peers: this audience's records of the type)."""
+        """Derived figures for the page, from projected data (peers: what view_peers chose)."""
         return {}
 
     def __reduce__(self) -> tuple[Any, tuple[str]]:

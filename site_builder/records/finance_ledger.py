@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cnrules import rmb_upper
 from ..errors import Problems
+from ..known import pinyin
 from ..schema import Date, F, ListOf, Money, Names, Obj, PeriodKind, Text, parse_period_text
 from .base import Column, ExtraPage, Record, RecordType
 from .charts import bar_chart
@@ -173,18 +174,21 @@ status: draft                    # 审批后改为 approved
             self._grouped = (peers, dict(by_account))
         return self._grouped[1]
 
+    def view_peers(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The account's trend: its last twelve periods up to this one."""
+        periods = self._by_account(peers).get(data.get("account"), [])
+        upto = bisect.bisect_right(periods, data["period"], key=lambda p: p["period"])
+        return periods[max(0, upto - 12) : upto]
+
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
-        """Running balance, totals in figures and 大写, totals by category, charts."""
+        """Running balance, totals in figures and 大写, totals by category, charts (peers: the account's trend)."""
         balance = data["opening_balance"]
         rows = []
         for entry in data["entries"]:
             balance += (entry.get("income") or ZERO) - (entry.get("expense") or ZERO)
             rows.append({**entry, "balance": balance})
         income, expense, categories = totals(data["entries"])
-        # The account's trend: the last twelve periods up to this one.
-        periods = self._by_account(peers).get(data.get("account"), [])
-        upto = bisect.bisect_right(periods, data["period"], key=lambda p: p["period"])
-        same_account = periods[max(0, upto - 12) : upto]
+        same_account = peers
         return {
             "rows": rows,
             "income": income,
@@ -230,9 +234,7 @@ status: draft                    # 审批后改为 approved
 
 def slug(text: str) -> str:
     """党建经费 -> dangjianjingfei: a path segment for a name (a long name is cut, its hash keeps it apart)."""
-    from pypinyin import lazy_pinyin  # its dictionaries take a second to load: only for the annual reports
-
-    segment = re.sub(r"[^a-z0-9]+", "-", "".join(lazy_pinyin(text)).lower()).strip("-") or "x"
+    segment = re.sub(r"[^a-z0-9]+", "-", pinyin(text).lower()).strip("-") or "x"
     if len(segment) <= 60:
         return segment
     return f"{segment[:48].strip('-')}-{hashlib.sha256(text.encode('utf-8', 'replace')).hexdigest()[:8]}"
