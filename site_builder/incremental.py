@@ -20,6 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import jinja2
+import jinja2.bccache
+
 from . import known
 from .project import View
 from .records import TYPES, RecordType
@@ -29,7 +32,8 @@ from .render.fingerprint import sources, view_state
 if TYPE_CHECKING:
     from .render.html import Page, SiteContext
 
-STATE = ".sanwu-cache/last-build.pickle"
+CACHE_DIR = ".sanwu-cache"
+STATE = f"{CACHE_DIR}/last-build.pickle"
 AUDIT = ("content", "_audit")
 
 
@@ -136,7 +140,7 @@ def forget(project: Path) -> None:
         (project / STATE).unlink(missing_ok=True)
 
 
-MEMO = ".sanwu-cache/memo"
+MEMO = f"{CACHE_DIR}/memo"
 KNOWN = f"{MEMO}/known.pickle"
 
 
@@ -151,6 +155,25 @@ def known_results(project: Path) -> Iterator[None]:
     if known.ADDED[0]:
         _write_atomically(project / KNOWN, (version, known.RESULTS))
         known.ADDED[0] = 0
+
+
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between builds (each under a digest of its source); a cache that cannot be
+    written is only a template compiled again next time."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def template_cache(project: Path) -> jinja2.BytecodeCache | None:
+    """Where a build's environment keeps compiled templates (None: the project is read-only)."""
+    folder = project / CACHE_DIR / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _TemplateCache(str(folder))
 
 
 def _version(package: str) -> list[str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 from . import gate, gitinfo, incremental, trail
-from .catalog import Catalog, build_catalog, check_record, due_calendar, make_record
+from .catalog import Catalog, Locations, build_catalog, check_record, due_calendar, make_record
 from .config import PLACEHOLDER_URL, SiteConfig, load_config
 from .errors import ContentErrors, Location, Problems, SanwuError, UsageError
 from .load import find_files, load_record_file
@@ -116,6 +116,7 @@ def read_records(project: Path, site: SiteConfig, problems: Problems) -> tuple[l
                     check_record(rec, own, site)
                     gate.scan_record(rec, site, own)
                     trail.recorded_data(rec)
+                    rec.locs = Locations(rec.locs)  # kept compactly
                 found = (rec, own.items)
                 memo.put(key, found)
             rec, found_problems = found
@@ -257,6 +258,7 @@ def build(
     work = project / STAGING
     clean_debris(work)
     env = make_env(project)
+    env.bytecode_cache = incremental.template_cache(project)
     built = Built(day, problems=checked.problems, output_label=_label(project, output))
     if pending and not recording:
         built.not_recorded = why_not
