@@ -26,7 +26,7 @@ import jinja2.bccache
 from . import known
 from .project import View
 from .records import TYPES, RecordType
-from .records.base import ExtraPage
+from .records.base import ExtraPage, Made
 from .render.fingerprint import sources, view_state
 
 if TYPE_CHECKING:
@@ -248,6 +248,7 @@ class Keys:
         table = copyreg.dispatch_table.copy()
         table[View] = lambda view: (str, (self.views.get(id(view)) or _view_digest(view),))
         table[ExtraPage] = lambda page: (str, (self._extra_digest(page),))
+        table[Made] = lambda context: (str, (f"made:{context.inputs_digest}",))
         for kind in {type(t) for t in TYPES.types.values()} | {RecordType}:
             table[kind] = lambda rtype: (str, (f"type:{rtype.name}",))
         return table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import re
 from collections import defaultdict
@@ -13,7 +14,7 @@ from ..cnrules import rmb_upper
 from ..errors import Problems
 from ..known import pinyin
 from ..schema import Date, F, ListOf, Money, Names, Obj, PeriodKind, Text, parse_period_text
-from .base import Column, ExtraPage, Record, RecordType
+from .base import Column, ExtraPage, Record, RecordType, made
 from .charts import bar_chart
 from .rules import Due, OnePerPeriod, Unique, WithinPeriod
 
@@ -215,17 +216,18 @@ status: draft                    # 审批后改为 approved
 
     def extra_pages(self, views: list[Any], audience: str) -> list[ExtraPage]:
         """The 经费使用情况 annual report of each account and year, generated from its published ledgers."""
-        groups: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+        groups: dict[tuple[str, int], list[Any]] = defaultdict(list)
         for view in views:
             if not view.draft and not view.withdrawn:
-                ledger = {**view.data, "id": view.id, "published_on": view.published_on}
-                groups[view.data["account"], view.data["period"].start.year].append(ledger)
+                groups[view.data["account"], view.data["period"].start.year].append(view)
         pages = []
-        for (account, year), ledgers in sorted(groups.items()):
+        for (account, year), group in sorted(groups.items()):
             path = f"report/{slug(account)}/{year}.html"
             title = f"{account}{year}年度经费使用情况"
-            report = annual_report(account, year, sorted(ledgers, key=lambda d: d["period"]))
-            day = max(d["published_on"] for d in ledgers)  # the report speaks for its latest ledger, not the build
+            group.sort(key=lambda v: v.data["period"])
+            make = functools.partial(annual_report, account, year, group)
+            report = made(make, account, str(year), *(view.key for view in group))
+            day = max(v.published_on for v in group)  # the report speaks for its latest ledger, not the build
             pages.append(
                 ExtraPage(path, "reports/finance-annual.html", title, "finance", {"report": report}, True, day)
             )
@@ -253,8 +255,10 @@ def totals(entries: list[dict[str, Any]]) -> tuple[Decimal, Decimal, list[tuple[
     return income, expense, categories
 
 
-def annual_report(account: str, year: int, ledgers: list[dict[str, Any]]) -> dict[str, Any]:
-    """One account's year from its ledgers: opening, totals by category and month, closing, 大写, missing months."""
+def annual_report(account: str, year: int, views: list[Any]) -> dict[str, Any]:
+    """One account's year from its ledgers (views, by period): opening, totals by category and month, closing,
+    大写, missing months."""
+    ledgers = [{**view.data, "id": view.id, "published_on": view.published_on} for view in views]
     income, expense, categories = totals([e for ledger in ledgers for e in ledger["entries"]])
     by_month: dict[int, dict[str, Any]] = {}
     for ledger in ledgers:
