@@ -30,6 +30,6 @@ fi
 
 case "$mode" in
   build) .venv/bin/sanwu build --audience all ;;
-  test)  .venv/bin/python -m pytest -q -p no:cacheprovider ;;
+  test)  .venv/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup ;;
   *) echo "用法: bash setup.sh build|test" >&2; exit 2 ;;
 esac

@@ -22,6 +22,8 @@ from site_builder.records import TYPES
 from tests.conftest import REPO, run, write_site
 from tests.hostile_matrix import BODY, CORPORA, SITE_YAML, Matrix, build_matrix, corpus_payloads, dump, values_at
 
+# One worker runs every test of the hostile build (pytest -n: built once, not once per worker).
+pytestmark = pytest.mark.xdist_group("hostile")
 FORBIDDEN_TAGS = {
     "script",
     "iframe",

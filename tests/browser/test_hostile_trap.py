@@ -27,6 +27,8 @@ from tests.browser.conftest import PHONE
 from tests.browser.test_search import wait_until_done
 from tests.hostile_matrix import Matrix
 
+# One worker runs every test of the hostile build (pytest -n: built once, not once per worker).
+pytestmark = pytest.mark.xdist_group("hostile")
 OURS = "/static/search.js"  # the only script that may fetch (its index and page texts)
 TRAP = """
 (() => {
