@@ -132,10 +132,9 @@ class RawRecord:
 RECORD_SUFFIXES = (".yaml", ".yml", ".md")
 
 
-def find_files(content_dir: Path) -> list[Path]:
-    """Record files under content/, sorted, without following symlinks out of it or into linked folders.
-
-    Hidden and underscored folders (the audit trail's thousands of snapshots) are not even listed."""
+def find_files(content_dir: Path) -> list[str]:
+    """Record files under content/ (their paths inside it, with /), sorted, without following symlinks out of it
+    or into linked folders. Hidden and underscored folders (the audit trail's snapshots) are not even listed."""
     root = content_dir.resolve()
     found: list[tuple[tuple[str, ...], str]] = []
 
@@ -154,10 +153,10 @@ def find_files(content_dir: Path) -> list[Path]:
             elif name.endswith(RECORD_SUFFIXES) and (parts or name != "site.yaml") and entry.is_file():
                 if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
                     continue  # a symlink pointing out of content/ is not content
-                found.append(((*parts, name), entry.path))
+                found.append(((*parts, name), "/".join((*parts, name))))
 
     scan(str(content_dir), ())
-    return [Path(path) for _, path in sorted(found)]
+    return [rel for _, rel in sorted(found)]
 
 
 def decode(data: bytes, where: str, problems: Problems) -> str | None:
