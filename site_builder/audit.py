@@ -235,6 +235,8 @@ def _parse_log(audit_dir: Path) -> tuple[list[_Line], list[tuple[int, str]]]:
         data = path.read_bytes()
     except FileNotFoundError:
         return [], []
+    if data and data == _LAST_PARSED[0]:  # a build reads the log several times: parsed once
+        return list(_LAST_PARSED[1]), list(_LAST_PARSED[2])
     chunks = data.split(b"\n")
     if chunks and chunks[-1] == b"":
         chunks.pop()
@@ -251,7 +253,11 @@ def _parse_log(audit_dir: Path) -> tuple[list[_Line], list[tuple[int, str]]]:
             problems.append((lineno, f"审计日志第 {lineno} 行无法读取：{exc}；{REPAIR_DAMAGED}"))
         except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             problems.append((lineno, f"审计日志第 {lineno} 行无法读取：不是有效的 JSON；{REPAIR_DAMAGED}"))
-    return lines, problems
+    _LAST_PARSED[:] = [data, lines, problems]
+    return list(lines), list(problems)
+
+
+_LAST_PARSED: list[Any] = [b"", [], []]  # the log's bytes as last read, its lines and its unreadable lines
 
 
 def _at(path: Path, problems: Sequence[tuple[int, str]]) -> list[str]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 from .cnrules import format_date_cn
 from .config import SiteConfig
 from .errors import Location, Problems
+from .known import pinyin
 from .load import RawRecord
 from .records import TYPES, Record
 from .records.rules import Series, report_overdue
@@ -30,20 +33,88 @@ class Catalog:
     by_id: dict[str, Record] = field(default_factory=dict)
     as_of: dt.date = dt.date.min  # the build date: what is overdue is judged as of this day
     due: list[Series] = field(default_factory=list)  # the periodic disclosures (the 定期公开 calendar)
+    keys: dict[str, str] = field(default_factory=dict)  # each record file's memo key (a digest of its inputs), by path
 
     def of_type(self, name: str) -> list[Record]:
         """Records of one type, in id order."""
         return [r for r in self.records if r.rtype.name == name]
 
 
+class Locations(dict[str, Location]):
+    """A record's field locations, kept in the memo as one string of bytes (marshal: the file's path, the field
+    paths, their lines and columns) and made into Locations only when first read: most kept records report
+    nothing, and their thousands of locations are never needed."""
+
+    __slots__ = ("_packed",)
+
+    def __init__(self, fields: dict[str, Location] | None = None, packed: bytes | None = None) -> None:
+        super().__init__(fields or {})
+        self._packed = packed
+
+    def _unpack(self) -> None:
+        if self._packed is not None:
+            path, keys, numbers = marshal.loads(self._packed)
+            self._packed = None
+            lines, cols = numbers[0::2], numbers[1::2]
+            self.update(zip(keys, map(Location, [path] * len(keys), lines, cols)))
+
+    def __contains__(self, key: object) -> bool:
+        self._unpack()
+        return super().__contains__(key)
+
+    def __getitem__(self, key: str) -> Location:
+        self._unpack()
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._unpack()
+        return super().get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        self._unpack()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._unpack()
+        return super().__len__()
+
+    def __repr__(self) -> str:
+        self._unpack()
+        return super().__repr__()
+
+    def __eq__(self, other: object) -> bool:
+        self._unpack()
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def keys(self) -> Any:
+        self._unpack()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._unpack()
+        return super().values()
+
+    def items(self) -> Any:
+        self._unpack()
+        return super().items()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        self._unpack()
+        paths = {loc.path for loc in super().values()}
+        if len(paths) != 1:
+            return Locations, (dict(self),)
+        numbers = tuple(n for loc in super().values() for n in (loc.line, loc.col))
+        return Locations, (None, marshal.dumps((paths.pop(), tuple(super().keys()), numbers)))
+
+
 def path_id(rel: str) -> str:
     """content/财务/十一月.yaml -> caiwu/shiyiyue: ASCII, lowercase, pinyin for Chinese."""
-    from pypinyin import lazy_pinyin  # its dictionaries take a second to load: only for Chinese paths
-
     parts = PurePosixPath(rel).with_suffix("").parts[1:]  # drop "content"
     out = []
     for part in parts:
-        text = "".join(lazy_pinyin(part)) if not part.isascii() else part
+        text = pinyin(part) if not part.isascii() else part
         text = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")
         out.append(text or "x")
     return "/".join(out)

@@ -1,6 +1,7 @@
 """Chinese domain rules: working days, ID numbers, party-dues rates, money and dates in Chinese.
 
-Pure helpers: no I/O, no clock, no imports from other site_builder modules.
+Pure helpers: no I/O, no clock, no imports from other site_builder modules (but `known`, which keeps the
+results of the slow ones from build to build).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import chinese_calendar  # type: ignore[import-untyped]
+
+from .known import remembered
 
 # ---------------------------------------------------------------------------
 # Working days (工作日, with 调休 make-up days)
@@ -223,10 +226,14 @@ def rmb_upper(amount: Decimal) -> str:
     "整" follows 元 only; after 角 it is omitted (the rules allow either) and never follows 分.
     An amount under one yuan has no 元 (伍分). A negative amount gets 负 in front.
     """
-    import cn2an  # type: ignore[import-untyped]  # half a second to import: only for builds that show amounts
+    return _rmb_words(format(_exact_cents(amount), "f"))
 
-    cents = _exact_cents(amount)
-    return str(cn2an.an2cn(format(cents, "f"), "rmb"))
+
+@remembered
+def _rmb_words(figures: str) -> str:
+    import cn2an  # type: ignore[import-untyped]  # half a second to import: only for amounts not seen before
+
+    return str(cn2an.an2cn(figures, "rmb"))
 
 
 def format_money(amount: Decimal) -> str:

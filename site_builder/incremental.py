@@ -12,42 +12,54 @@ from __future__ import annotations
 import contextlib
 import copyreg
 import hashlib
+import importlib.util
 import io
 import os
 import pickle
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import jinja2
+import jinja2.bccache
+
+from . import known
 from .project import View
 from .records import TYPES, RecordType
-from .render.fingerprint import sources
+from .records.base import ExtraPage, Made
+from .render.fingerprint import sources, view_state
 
 if TYPE_CHECKING:
     from .render.html import Page, SiteContext
 
-STATE = ".sanwu-cache/last-build.pickle"
+CACHE_DIR = ".sanwu-cache"
+STATE = f"{CACHE_DIR}/last-build.pickle"
 AUDIT = ("content", "_audit")
 
 
-def _walk(root: Path) -> list[Path]:
-    """Every file under root, sorted, without following symlinked folders."""
-    found = []
+def _walk(root: Path, skip: str = "") -> Iterator[tuple[str, str]]:
+    """(path relative to root, full path) of every file under root, sorted, without following symlinked
+    folders; the folder `skip` (relative to root) left out."""
     for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        found += [Path(folder, name) for name in sorted(files)]
-    return found
+        here = os.path.relpath(folder, root)
+        prefix = "" if here == "." else here.replace(os.sep, "/") + "/"
+        dirs[:] = sorted(d for d in dirs if prefix + d != skip)
+        for name in sorted(files):
+            yield prefix + name, os.path.join(folder, name)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as stream:
+        return stream.read()
 
 
 def content_digest(project: Path) -> str:
     """Every file under content/ except the audit trail, the project's templates and the git branch."""
     h = hashlib.sha256()
-    audit = project.joinpath(*AUDIT)
-    for folder in (project / "content", project / "templates"):
-        for path in _walk(folder):
-            if path.is_relative_to(audit):
-                continue
-            h.update(os.fsencode(path.relative_to(project)) + b"\0")
-            h.update(path.read_bytes() + b"\0")
+    for folder in ("content", "templates"):
+        for rel, path in _walk(project / folder, "/".join(AUDIT[1:]) if folder == AUDIT[0] else ""):
+            h.update(os.fsencode(f"{folder}/{rel}") + b"\0")
+            h.update(_read(path) + b"\0")
     for head in (project / ".git" / "HEAD", project / ".git"):
         if head.is_file():
             h.update(head.read_bytes())
@@ -58,14 +70,12 @@ def content_digest(project: Path) -> str:
 def trail_digest(project: Path) -> str:
     """The audit log's bytes and the snapshot files present (names, sizes, times)."""
     h = hashlib.sha256()
-    audit = project.joinpath(*AUDIT)
-    for path in _walk(audit):
-        rel = os.fsencode(path.relative_to(audit))
-        if path.suffix == ".json":
-            stat = path.stat()
-            h.update(rel + f"\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    for rel, path in _walk(project.joinpath(*AUDIT)):
+        if rel.endswith(".json"):
+            stat = os.stat(path)
+            h.update(os.fsencode(rel) + f"\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
         else:
-            h.update(rel + b"\0" + path.read_bytes() + b"\0")
+            h.update(os.fsencode(rel) + b"\0" + _read(path) + b"\0")
     return h.hexdigest()
 
 
@@ -109,12 +119,15 @@ def previous(project: Path, digest: str, output: Path, audiences: list[str]) -> 
 
 def remember(project: Path, digest: str, output: Path, audiences: list[str], built: Any) -> None:
     """Keep this build's input digest and result for the next build (written atomically)."""
-    target = project / STATE
-    state = {"digest": digest, "outputs": _output_ids(output, audiences), "built": built}
-    temporary = target.with_name(target.name + ".tmp")
+    _write_atomically(project / STATE, {"digest": digest, "outputs": _output_ids(output, audiences), "built": built})
+
+
+def _write_atomically(target: Path, value: Any) -> None:
+    """Pickle value to target through a temporary file (several processes may write at once)."""
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(pickle.dumps(state, protocol=5))
+        temporary.write_bytes(pickle.dumps(value, protocol=5))
         os.replace(temporary, target)
     except OSError:  # the build itself succeeded: a cache that cannot be written only makes the next one slower
         with contextlib.suppress(OSError):
@@ -127,7 +140,48 @@ def forget(project: Path) -> None:
         (project / STATE).unlink(missing_ok=True)
 
 
-MEMO = ".sanwu-cache/memo"
+MEMO = f"{CACHE_DIR}/memo"
+KNOWN = f"{MEMO}/known.pickle"
+
+
+@contextlib.contextmanager
+def known_results(project: Path) -> Iterator[None]:
+    """known's results as the last build left them, and the new ones kept for the next (if the block succeeds)."""
+    version = _sha(pickle.dumps((sources(project), [_version(name) for name in ("cn2an", "pypinyin")])))
+    state = _load(project / KNOWN)
+    if isinstance(state, tuple) and len(state) == 2 and state[0] == version:
+        known.load(state[1])
+    yield
+    if known.ADDED[0]:
+        _write_atomically(project / KNOWN, (version, known.RESULTS))
+        known.ADDED[0] = 0
+
+
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between builds (each under a digest of its source); a cache that cannot be
+    written is only a template compiled again next time."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def template_cache(project: Path) -> jinja2.BytecodeCache | None:
+    """Where a build's environment keeps compiled templates (None: the project is read-only)."""
+    folder = project / CACHE_DIR / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _TemplateCache(str(folder))
+
+
+def _version(package: str) -> list[str]:
+    """The installed package's metadata folders (their names hold its version), found without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.origin:
+        return []
+    return sorted(p.name for p in Path(spec.origin).parent.parent.glob(f"{package}-*.*-info"))
 
 
 class Memo:
@@ -169,15 +223,6 @@ class Memo:
             pass
 
 
-def _reductions(views: dict[int, str]) -> dict[Any, Any]:
-    """How a page's inputs are pickled for its key: a View as its digest, a record type as its name."""
-    table = copyreg.dispatch_table.copy()
-    table[View] = lambda view: (str, (views.get(id(view)) or _view_digest(view),))
-    for kind in {type(t) for t in TYPES.types.values()} | {RecordType}:
-        table[kind] = lambda rtype: (str, (f"type:{rtype.name}",))
-    return table
-
-
 class Keys:
     """The memo key of every page and data file of one audience's build: a digest of what it is made from.
 
@@ -190,11 +235,29 @@ class Keys:
     def __init__(self, project: Path, ctx: SiteContext) -> None:
         self.ctx = ctx
         self.views = {id(v): _view_digest(v) for v in ctx.views}
-        self.table = _reductions(self.views)
+        self.extras: dict[int, str] = {}
+        self.table = self._reductions()
         self.base = self.digest(sources(project), ctx.site, ctx.audience, ctx.as_of, ctx.audit_head is not None)
         if (project / "templates").is_dir():
             everything = (ctx.views, ctx.history, ctx.changes, ctx.pdfs, ctx.findings, ctx.extra_pages)
             self.base = self.digest(self.base, everything)
+
+    def _reductions(self) -> dict[Any, Any]:
+        """How a page's inputs are pickled for its key: a View or an ExtraPage as its digest (each made once),
+        a record type as its name."""
+        table = copyreg.dispatch_table.copy()
+        table[View] = lambda view: (str, (self.views.get(id(view)) or _view_digest(view),))
+        table[ExtraPage] = lambda page: (str, (self._extra_digest(page),))
+        table[Made] = lambda context: (str, (f"made:{context.inputs_digest}",))
+        for kind in {type(t) for t in TYPES.types.values()} | {RecordType}:
+            table[kind] = lambda rtype: (str, (f"type:{rtype.name}",))
+        return table
+
+    def _extra_digest(self, page: ExtraPage) -> str:
+        found = self.extras.get(id(page))
+        if found is None:
+            found = self.extras[id(page)] = "extra:" + self.digest(*vars(page).items())
+        return found
 
     def digest(self, *parts: Any) -> str:
         stream = io.BytesIO()
@@ -205,10 +268,13 @@ class Keys:
 
     def page(self, page: Page, view: View | None) -> str | None:
         """A page's key (None when its inputs cannot be digested: it is then always rendered)."""
-        pdfs = self.ctx.pdfs
+        pdfs, extra = self.ctx.pdfs, page.extra
+        of = extra.get("page")
+        if isinstance(of, ExtraPage) and extra == {"page": of, **of.context}:
+            extra = {"page": of}  # an extra page's own page: its context is in the ExtraPage's digest
         try:
             return self.digest(
-                self.base, page.path, page.template, page.extra, pdfs.get(page.path), view and pdfs.get(view.id)
+                self.base, page.path, page.template, extra, pdfs.get(page.path), view and pdfs.get(view.id)
             )
         except (pickle.PicklingError, TypeError, AttributeError):
             return None
@@ -223,4 +289,5 @@ def _sha(data: bytes) -> str:
 
 
 def _view_digest(view: View) -> str:
-    return "view:" + _sha(pickle.dumps({**vars(view), "rtype": view.rtype.name}, protocol=5))
+    """The view's key (a digest of its inputs), else a digest of all it holds."""
+    return "view:" + (view.key or _sha(pickle.dumps(view_state(view), protocol=5)))

@@ -6,6 +6,7 @@ surprises (`007` -> 7, `0746` -> octal, `NO` -> false, `1:20` -> 80) cannot happ
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -129,25 +130,35 @@ class RawRecord:
     body_line: int = 0
 
 
-def is_content_file(rel: Path) -> bool:
-    """Records are .yaml/.yml/.md files not hidden or underscored anywhere in their path."""
-    if any(part.startswith(("_", ".")) for part in rel.parts):
-        return False
-    return rel.suffix in {".yaml", ".yml", ".md"} and rel.as_posix() != "site.yaml"
+RECORD_SUFFIXES = (".yaml", ".yml", ".md")
 
 
 def find_files(content_dir: Path) -> list[Path]:
-    """Record files under content/, sorted, without following symlinks out of it."""
+    """Record files under content/, sorted, without following symlinks out of it or into linked folders.
+
+    Hidden and underscored folders (the audit trail's thousands of snapshots) are not even listed."""
     root = content_dir.resolve()
-    found = []
-    for path in sorted(content_dir.rglob("*")):
-        rel = path.relative_to(content_dir)
-        if not path.is_file() or not is_content_file(rel):
-            continue
-        if not path.resolve().is_relative_to(root):
-            continue  # a symlink pointing out of content/ is not content
-        found.append(path)
-    return found
+    found: list[tuple[tuple[str, ...], str]] = []
+
+    def scan(folder: str, parts: tuple[str, ...]) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except PermissionError:
+            return
+        for entry in entries:
+            name = entry.name
+            if name.startswith(("_", ".")):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                scan(entry.path, (*parts, name))
+            elif name.endswith(RECORD_SUFFIXES) and (parts or name != "site.yaml") and entry.is_file():
+                if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
+                    continue  # a symlink pointing out of content/ is not content
+                found.append(((*parts, name), entry.path))
+
+    scan(str(content_dir), ())
+    return [Path(path) for _, path in sorted(found)]
 
 
 def decode(data: bytes, where: str, problems: Problems) -> str | None:

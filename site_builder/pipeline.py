@@ -18,7 +18,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 from . import gate, gitinfo, incremental, trail
-from .catalog import Catalog, build_catalog, check_record, due_calendar, make_record
+from .catalog import Catalog, Locations, build_catalog, check_record, due_calendar, make_record
 from .config import PLACEHOLDER_URL, SiteConfig, load_config
 from .errors import ContentErrors, Location, Problems, SanwuError, UsageError
 from .load import find_files, load_record_file
@@ -80,30 +80,33 @@ def check(project: Path, as_of: dt.date | None = None) -> Checked:
     if not (project / "content").is_dir():
         raise UsageError(f"找不到 content/ 文件夹（在 {project} 中）；新建站点请用 sanwu init")
     site = load_config(project, problems)
-    with stage("load"):
-        records = read_records(project, site, problems)
-    with stage("validate"):
-        catalog = build_catalog(records, project, site, problems, resolve_as_of(as_of, site))
+    with incremental.known_results(project):
+        with stage("load"):
+            records, keys = read_records(project, site, problems)
+        with stage("validate"):
+            catalog = build_catalog(records, project, site, problems, resolve_as_of(as_of, site))
+    catalog.keys = keys
     dump_timings()
     return Checked(site, catalog, problems)
 
 
-def read_records(project: Path, site: SiteConfig, problems: Problems) -> list[Record]:
-    """Every record file parsed, typed and checked on its own (its type's rules, the personal-data gate).
+def read_records(project: Path, site: SiteConfig, problems: Problems) -> tuple[list[Record], dict[str, str]]:
+    """Every record file parsed, typed and checked on its own (its type's rules, the personal-data gate),
+    and each file's key by its path.
 
     What a file gives depends only on its path and bytes, the settings and sanwu itself, so it is kept
-    in the memo under a digest of those: an unchanged file is not parsed again.
+    in the memo under a digest of those (its key): an unchanged file is not parsed again.
     """
     memo = incremental.Memo(project, "records")
     settings = digest(sources(project), site)
-    used: set[str] = set()
+    used: dict[str, str] = {}
     records = []
     with cycles_uncollected():
         for path in find_files(project / "content"):
             rel = path.relative_to(project).as_posix()
             data = path.read_bytes()
             key = digest(settings, rel, data)
-            used.add(key)
+            used[rel] = key
             found = memo.get(key)
             if found is None:
                 own = Problems()
@@ -113,14 +116,15 @@ def read_records(project: Path, site: SiteConfig, problems: Problems) -> list[Re
                     check_record(rec, own, site)
                     gate.scan_record(rec, site, own)
                     trail.recorded_data(rec)
+                    rec.locs = Locations(rec.locs)  # kept compactly
                 found = (rec, own.items)
                 memo.put(key, found)
             rec, found_problems = found
             problems.items.extend(found_problems)
             if rec is not None:
                 records.append(rec)
-    memo.keep(used)
-    return records
+    memo.keep(set(used.values()))
+    return records, used
 
 
 @contextmanager
@@ -254,6 +258,7 @@ def build(
     work = project / STAGING
     clean_debris(work)
     env = make_env(project)
+    env.bytecode_cache = incremental.template_cache(project)
     built = Built(day, problems=checked.problems, output_label=_label(project, output))
     if pending and not recording:
         built.not_recorded = why_not
@@ -280,7 +285,8 @@ def build(
                 trail.mark_pending(history, entries[-1].seq if entries else 0)
                 ctx = SiteContext(site, audience, day, views, head, history.by_id, history.changes)
                 ctx.findings = visible_findings(checked.problems.sorted(), audience)
-                ctx.extra_pages = extra_pages(checked.catalog, views, audience)
+                with incremental.known_results(project):  # 大写 amounts and pinyin of the books and reports
+                    ctx.extra_pages = extra_pages(checked.catalog, views, audience)
                 if pdf:
                     ctx.pdfs = printing.plan_paths(ctx)
                 root = stage_folder(audience)

@@ -8,6 +8,10 @@ PDFs, history and `sanwu diff --audience`. Renderers get Views only, never a Rec
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +44,17 @@ class View:
     draft: bool
     scheduled: bool
     issuer: str = ""  # who signs it: its own issuer, else its 党支部, else the site's org
-    extra: dict[str, Any] = field(default_factory=dict)
+    key: str = ""  # a digest of everything the view is made from (see project_catalog); "" when not known
+    made: Callable[[], dict[str, Any]] | None = field(default=None, repr=False)  # makes `extra`, once
+    _extra: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The type's figures for the page (running balances, 大写, charts): made when first read, so a
+        rebuild makes them only for the pages it renders again."""
+        if self._extra is None:
+            self._extra = self.made() if self.made else {}
+        return self._extra
 
     @property
     def area_label(self) -> str:
@@ -137,7 +151,12 @@ def listing_period(rec: Record) -> Period | None:
 
 
 def project_catalog(catalog: Catalog, audience: str, as_of: dt.date, drafts: bool, site: SiteConfig) -> list[View]:
-    """The views of one audience's build, in id order."""
+    """The views of one audience's build, in id order.
+
+    Each view's key digests what it is made from: its record file's memo key (the file's path and bytes,
+    the settings and sanwu itself), this build's audience, date, drafts and settings, and the keys of the
+    peers its type's view() reads.
+    """
     views = []
     for rec in catalog.records:
         if not visible(rec, audience, as_of, drafts):
@@ -167,6 +186,12 @@ def project_catalog(catalog: Catalog, audience: str, as_of: dt.date, drafts: boo
     for view in views:
         if not view.draft:
             peers.setdefault(view.rtype.name, []).append(view.data)
+    keys = {id(view.data): catalog.keys.get(view.source, "") for view in views}
+    build = hashlib.sha256(pickle.dumps((audience, as_of, drafts, site), protocol=5)).hexdigest()
     for view in views:
-        view.extra = view.rtype.view(view.data, peers.get(view.rtype.name, []))
+        read = view.rtype.view_peers(view.data, peers.get(view.rtype.name, []))
+        view.made = functools.partial(view.rtype.view, view.data, read)
+        inputs = [keys[id(view.data)], *(keys[id(peer)] for peer in read)]
+        if all(inputs):
+            view.key = hashlib.sha256(":".join([build, *inputs]).encode()).hexdigest()
     return views

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -186,6 +188,45 @@ class Column:
     kind: str = "text"  # text | money | date | number | names | id | code
 
 
+class Made(Mapping[str, Any]):
+    """A page's context (an annual report) made only when a page reads it, known by a digest of what it is made
+    from: a rebuild whose inputs did not change neither makes it nor digests it (see made())."""
+
+    def __init__(self, key: str, make: Callable[[], dict[str, Any]]) -> None:
+        self._key, self._make = key, make
+        self._made: dict[str, Any] | None = None
+
+    @property
+    def inputs_digest(self) -> str:
+        """The digest of what it is made from."""
+        return self._key
+
+    def _get(self) -> dict[str, Any]:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    def __getitem__(self, name: str) -> Any:
+        return self._get()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return dict, (self._get(),)  # pickled (sent elsewhere) as what it holds
+
+
+def made(make: Callable[[], dict[str, Any]], *inputs: str) -> Mapping[str, Any]:
+    """make's result, made when first read, if every input (the digests of the views it reads, and the
+    arguments) is known; else made now."""
+    if all(inputs):
+        return Made(hashlib.sha256("\0".join(inputs).encode()).hexdigest(), make)
+    return make()
+
+
 @dataclass
 class ExtraPage:
     """A page of a type over many records, e.g. the 会议记录簿; listed on its area page."""
@@ -264,8 +305,16 @@ class RecordType:
         """Pages over all this audience's records of the type (books, calendars); none by default."""
         return []
 
+    def view_peers(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records of the type (of all this audience's, projected) that view() reads for this one; none by default.
+
+        view() is given only these, and a memoized view is kept by them: a change to any other record does
+        not make it again.
+        """
+        return []
+
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
-        """Derived figures for the page, from projected data (peers: this audience's records of the type)."""
+        """Derived figures for the page, from projected data (peers: what view_peers chose)."""
         return {}
 
     def __reduce__(self) -> tuple[Any, tuple[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import re
 from collections import defaultdict
@@ -11,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..cnrules import rmb_upper
 from ..errors import Problems
+from ..known import pinyin
 from ..schema import Date, F, ListOf, Money, Names, Obj, PeriodKind, Text, parse_period_text
-from .base import Column, ExtraPage, Record, RecordType
+from .base import Column, ExtraPage, Record, RecordType, made
 from .charts import bar_chart
 from .rules import Due, OnePerPeriod, Unique, WithinPeriod
 
@@ -173,18 +175,21 @@ status: draft                    # 审批后改为 approved
             self._grouped = (peers, dict(by_account))
         return self._grouped[1]
 
+    def view_peers(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The account's trend: its last twelve periods up to this one."""
+        periods = self._by_account(peers).get(data.get("account"), [])
+        upto = bisect.bisect_right(periods, data["period"], key=lambda p: p["period"])
+        return periods[max(0, upto - 12) : upto]
+
     def view(self, data: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, Any]:
-        """Running balance, totals in figures and 大写, totals by category, charts."""
+        """Running balance, totals in figures and 大写, totals by category, charts (peers: the account's trend)."""
         balance = data["opening_balance"]
         rows = []
         for entry in data["entries"]:
             balance += (entry.get("income") or ZERO) - (entry.get("expense") or ZERO)
             rows.append({**entry, "balance": balance})
         income, expense, categories = totals(data["entries"])
-        # The account's trend: the last twelve periods up to this one.
-        periods = self._by_account(peers).get(data.get("account"), [])
-        upto = bisect.bisect_right(periods, data["period"], key=lambda p: p["period"])
-        same_account = periods[max(0, upto - 12) : upto]
+        same_account = peers
         return {
             "rows": rows,
             "income": income,
@@ -211,17 +216,18 @@ status: draft                    # 审批后改为 approved
 
     def extra_pages(self, views: list[Any], audience: str) -> list[ExtraPage]:
         """The 经费使用情况 annual report of each account and year, generated from its published ledgers."""
-        groups: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+        groups: dict[tuple[str, int], list[Any]] = defaultdict(list)
         for view in views:
             if not view.draft and not view.withdrawn:
-                ledger = {**view.data, "id": view.id, "published_on": view.published_on}
-                groups[view.data["account"], view.data["period"].start.year].append(ledger)
+                groups[view.data["account"], view.data["period"].start.year].append(view)
         pages = []
-        for (account, year), ledgers in sorted(groups.items()):
+        for (account, year), group in sorted(groups.items()):
             path = f"report/{slug(account)}/{year}.html"
             title = f"{account}{year}年度经费使用情况"
-            report = annual_report(account, year, sorted(ledgers, key=lambda d: d["period"]))
-            day = max(d["published_on"] for d in ledgers)  # the report speaks for its latest ledger, not the build
+            group.sort(key=lambda v: v.data["period"])
+            make = functools.partial(annual_report, account, year, group)
+            report = made(make, account, str(year), *(view.key for view in group))
+            day = max(v.published_on for v in group)  # the report speaks for its latest ledger, not the build
             pages.append(
                 ExtraPage(path, "reports/finance-annual.html", title, "finance", {"report": report}, True, day)
             )
@@ -230,9 +236,7 @@ status: draft                    # 审批后改为 approved
 
 def slug(text: str) -> str:
     """党建经费 -> dangjianjingfei: a path segment for a name (a long name is cut, its hash keeps it apart)."""
-    from pypinyin import lazy_pinyin  # its dictionaries take a second to load: only for the annual reports
-
-    segment = re.sub(r"[^a-z0-9]+", "-", "".join(lazy_pinyin(text)).lower()).strip("-") or "x"
+    segment = re.sub(r"[^a-z0-9]+", "-", pinyin(text).lower()).strip("-") or "x"
     if len(segment) <= 60:
         return segment
     return f"{segment[:48].strip('-')}-{hashlib.sha256(text.encode('utf-8', 'replace')).hexdigest()[:8]}"
@@ -251,8 +255,10 @@ def totals(entries: list[dict[str, Any]]) -> tuple[Decimal, Decimal, list[tuple[
     return income, expense, categories
 
 
-def annual_report(account: str, year: int, ledgers: list[dict[str, Any]]) -> dict[str, Any]:
-    """One account's year from its ledgers: opening, totals by category and month, closing, 大写, missing months."""
+def annual_report(account: str, year: int, views: list[Any]) -> dict[str, Any]:
+    """One account's year from its ledgers (views, by period): opening, totals by category and month, closing,
+    大写, missing months."""
+    ledgers = [{**view.data, "id": view.id, "published_on": view.published_on} for view in views]
     income, expense, categories = totals([e for ledger in ledgers for e in ledger["entries"]])
     by_month: dict[int, dict[str, Any]] = {}
     for ledger in ledgers:

@@ -41,5 +41,5 @@ def sources(project: Path) -> str:
 
 def view_state(view: Any, without: tuple[str, ...] = ()) -> dict[str, Any]:
     """Everything a View holds (but the attributes named), its type by name."""
-    state = {key: value for key, value in vars(view).items() if key not in without}
-    return {**state, "rtype": view.rtype.name}
+    state = {key: value for key, value in vars(view).items() if key not in (*without, "made", "_extra")}
+    return {**state, "rtype": view.rtype.name, "extra": view.extra}

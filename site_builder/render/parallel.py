@@ -62,11 +62,18 @@ def can_fork() -> bool:
     return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
-def write_file(root: Path, rel: str, data: bytes) -> None:
+_MADE: set[str] = set()  # folders this process made (or found) while writing
+
+
+def write_file(root: str, rel: str, data: bytes) -> None:
     """Write one output file under root (paths are relative and already checked)."""
-    target = root / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    target = os.path.join(root, rel)
+    folder = os.path.dirname(target)
+    if folder not in _MADE:
+        os.makedirs(folder, exist_ok=True)
+        _MADE.add(folder)
+    with open(target, "wb") as stream:
+        stream.write(data)
 
 
 def _produce(job: Job) -> tuple[list[tuple[str, bytes]], Searchable | None, bool]:
@@ -85,11 +92,13 @@ def _produce(job: Job) -> tuple[list[tuple[str, bytes]], Searchable | None, bool
 def _run_share(index: int, step: int) -> Rendered:
     out = Rendered([], {}, 0)
     placeholder, head = _FILL
+    root = str(_ROOT)
+    _MADE.clear()
     for job in _JOBS[index::step]:
         files, text, fresh = _produce(job)
         out.rendered += fresh
         for rel, data in files:
-            write_file(_ROOT, rel, data.replace(placeholder, head) if placeholder else data)
+            write_file(root, rel, data.replace(placeholder, head) if placeholder else data)
             out.paths.append(rel)
         if text is not None:
             out.texts[files[0][0]] = text
@@ -118,13 +127,14 @@ def render_all(
         done = Rendered(sorted(p for share in shares for p in share.paths), {}, sum(s.rendered for s in shares))
         for share in shares:
             done.texts.update(share.texts)
-        made: set[Path] = set()
+        made: set[str] = set()
         for rel in done.paths:
-            target = root / rel
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            os.replace(scratch / rel, target)
+            target = os.path.join(root, rel)
+            folder = os.path.dirname(target)
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            os.replace(os.path.join(scratch, rel), target)
         return done
     finally:
         _JOBS, _ROOT, _MEMO, _FILL = [], Path(), None, (b"", b"")
