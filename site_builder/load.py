@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -330,6 +331,9 @@ def explain_yaml_error(exc: yaml.MarkedYAMLError, line_offset: int) -> tuple[str
     return zh, detail
 
 
+SHARED_LEN = 16  # texts up to this long are kept once for all records
+
+
 class _Converter:
     """Turns composed YAML nodes into Nodes, refusing aliases, tags and duplicate keys."""
 
@@ -368,6 +372,8 @@ class _Converter:
             if what is not None and value is not None:
                 bad_char_error(self.loc(node), "", what, self.problems)
                 value = BAD_CHAR.sub("\ufffd", value)  # reported once here; the field itself stays present
+            if value is not None and len(value) <= SHARED_LEN:
+                value = sys.intern(value)  # names, categories, dates repeat across thousands of records
             return Node(value, self.loc(node), quoted=not plain)
         if isinstance(node, yaml.SequenceNode):
             items = [self.convert(item) for item in node.value]
@@ -381,7 +387,7 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in PLAIN_TAGS:
                 self.problems.error(self.loc(key_node), "", "字段名必须是普通文字", "keys must be plain text")
                 continue
-            key = key_node.value
+            key = sys.intern(key_node.value)  # one copy of each field name for all records
             what = bad_char(key)
             if what is not None:
                 bad_char_error(self.loc(key_node), "", what, self.problems)
