@@ -192,7 +192,7 @@ def print_side_by_side(results: dict[int, dict[str, Run | None]]) -> None:
     """The table of issue 13: cold public build without PDFs, sanwu and Hugo."""
     print(
         "\n| N records | sanwu CPU | Hugo CPU | CPU ratio | sanwu wall | Hugo wall | wall ratio | sanwu peak RSS |"
-        " Hugo peak RSS | unchanged / cold | one notice / cold | check |"
+        " Hugo peak RSS | unchanged / cold (CPU, wall) | one notice / cold (CPU, wall) | check (CPU, wall) |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n, res in sorted(results.items()):
@@ -205,9 +205,9 @@ def print_side_by_side(results: dict[int, dict[str, Run | None]]) -> None:
         cells += [f"{s.rss_mb:.0f} MB", f"{h.rss_mb:.0f} MB" if h else "—"]
         for key in ("unchanged", "one notice"):
             r = res.get(key)
-            cells.append(f"{r.wall / s.wall:.2f}×" if r else "—")
+            cells.append(f"{r.cpu / s.cpu:.2f}×, {r.wall / s.wall:.2f}×" if r else "—")
         c = res["check"]
-        cells.append(f"{c.wall:.2f} s" if c else "—")
+        cells.append(f"{c.cpu:.2f} s, {c.wall:.2f} s" if c else "—")
         print("| " + " | ".join(cells) + " |")
 
 

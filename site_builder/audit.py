@@ -27,7 +27,7 @@ import os
 import re
 import secrets
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -394,12 +394,14 @@ def plan_revisions(
     current: Sequence[Mapping[str, Any]],
     as_of: dt.date,
     keys: Mapping[str, Key] = NATURAL_KEYS,
+    same: Container[str] = (),
 ) -> tuple[list[Pending], list[AuditProblem]]:
     """Compare current records with their last revisions: what to record and what blocks recording.
 
     `current` holds every record that is published at `as_of` (status approved and due, or
     withdrawn); a record with another status counts as not published. Nothing is written; record
-    the pending revisions with append() only when the problem list is empty.
+    the pending revisions with append() only when the problem list is empty. `same` names records the
+    caller knows to hold what their last revision recorded (their snapshots are not read again).
     """
     last_of = latest(entries)
     pending: list[Pending] = []
@@ -411,7 +413,7 @@ def plan_revisions(
             problems.append(AuditProblem(rid, "id", f"id {rid} 出现了不止一次", f"id {rid} is used more than once"))
             continue
         seen.add(rid)
-        planned, found = _plan_one(audit_dir, record, last_of.get(rid), as_of, keys)
+        planned, found = _plan_one(audit_dir, record, last_of.get(rid), as_of, keys, rid in same)
         problems.extend(found)
         if planned is not None:
             pending.append(planned)
@@ -448,8 +450,9 @@ def _plan_one(
     last: Entry | None,
     as_of: dt.date,
     keys: Mapping[str, Key],
+    same: bool = False,
 ) -> tuple[Pending | None, list[AuditProblem]]:
-    """The revision one record needs, if any, or why it cannot be recorded."""
+    """The revision one record needs, if any, or why it cannot be recorded (`same`: known to be unchanged)."""
     rid, status = str(record["id"]), record.get("status")
     if status not in PUBLISHED_STATUSES:
         if last is not None and last.action != "withdrawn":
@@ -472,6 +475,8 @@ def _plan_one(
         if withdrawn and not reason:
             return None, [_reason_problem(rid, "withdrawn", "")]
         return Pending(rid, rtype, 1, action, reason if withdrawn else "", as_of.isoformat(), data, ()), []
+    if same and withdrawn == (last.action == "withdrawn"):
+        return None, []
 
     try:
         snapshot = _read_snapshot(audit_dir, last)

@@ -269,9 +269,13 @@ def build_catalog(
             )
         catalog.by_id[rid] = recs[0]
     catalog.records.sort(key=lambda r: (r.id, r.path))
+    of_type: dict[str, list[Record]] = defaultdict(list)
+    for rec in catalog.records:
+        if rec.valid:
+            of_type[rec.rtype.name].append(rec)
     for name in TYPES.names():
         rtype = TYPES.types[name]
-        valid = [r for r in catalog.of_type(name) if r.valid]
+        valid = of_type[name]
         for rule in rtype.rules:
             rule.check_all(valid, problems)
         rtype.check_all(valid, catalog, problems)

@@ -96,7 +96,7 @@ def inputs(project: Path, content: str, options: tuple[Any, ...]) -> str:
     return hashlib.sha256(pickle.dumps(material, protocol=5)).hexdigest()
 
 
-def _load(path: Path) -> Any | None:
+def _load(path: Path | str) -> Any | None:
     """A pickled cache file, or None when it is missing or damaged (unpickling damaged bytes can raise
     almost anything: a cache is never worth a traceback)."""
     try:
@@ -132,6 +132,16 @@ def _write_atomically(target: Path, value: Any) -> None:
     except OSError:  # the build itself succeeded: a cache that cannot be written only makes the next one slower
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+
+
+def kept(project: Path, name: str) -> Any | None:
+    """A value kept in the memo folder under name by keep() (None: none, or damaged)."""
+    return _load(project / MEMO / name)
+
+
+def keep(project: Path, name: str, value: Any) -> None:
+    """Keep a value for the next build (written atomically; a cache that cannot be written is skipped)."""
+    _write_atomically(project / MEMO / name, value)
 
 
 def forget(project: Path) -> None:
@@ -201,7 +211,7 @@ class Memo:
 
     def get(self, key: str) -> Any | None:
         """What is remembered under key, if anything (a damaged entry counts as nothing)."""
-        found = _load(self.folder / key)
+        found = _load(os.path.join(self.folder, key))
         return found if isinstance(found, tuple) and len(found) == 2 else None
 
     def put(self, key: str, value: tuple[Any, ...]) -> None:

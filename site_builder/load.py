@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,10 +133,9 @@ class RawRecord:
 RECORD_SUFFIXES = (".yaml", ".yml", ".md")
 
 
-def find_files(content_dir: Path) -> list[Path]:
-    """Record files under content/, sorted, without following symlinks out of it or into linked folders.
-
-    Hidden and underscored folders (the audit trail's thousands of snapshots) are not even listed."""
+def find_files(content_dir: Path) -> list[str]:
+    """Record files under content/ (their paths inside it, with /), sorted, without following symlinks out of it
+    or into linked folders. Hidden and underscored folders (the audit trail's snapshots) are not even listed."""
     root = content_dir.resolve()
     found: list[tuple[tuple[str, ...], str]] = []
 
@@ -154,10 +154,10 @@ def find_files(content_dir: Path) -> list[Path]:
             elif name.endswith(RECORD_SUFFIXES) and (parts or name != "site.yaml") and entry.is_file():
                 if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
                     continue  # a symlink pointing out of content/ is not content
-                found.append(((*parts, name), entry.path))
+                found.append(((*parts, name), "/".join((*parts, name))))
 
     scan(str(content_dir), ())
-    return [Path(path) for _, path in sorted(found)]
+    return [rel for _, rel in sorted(found)]
 
 
 def decode(data: bytes, where: str, problems: Problems) -> str | None:
@@ -331,6 +331,9 @@ def explain_yaml_error(exc: yaml.MarkedYAMLError, line_offset: int) -> tuple[str
     return zh, detail
 
 
+SHARED_LEN = 16  # texts up to this long are kept once for all records
+
+
 class _Converter:
     """Turns composed YAML nodes into Nodes, refusing aliases, tags and duplicate keys."""
 
@@ -369,6 +372,8 @@ class _Converter:
             if what is not None and value is not None:
                 bad_char_error(self.loc(node), "", what, self.problems)
                 value = BAD_CHAR.sub("\ufffd", value)  # reported once here; the field itself stays present
+            if value is not None and len(value) <= SHARED_LEN:
+                value = sys.intern(value)  # names, categories, dates repeat across thousands of records
             return Node(value, self.loc(node), quoted=not plain)
         if isinstance(node, yaml.SequenceNode):
             items = [self.convert(item) for item in node.value]
@@ -382,7 +387,7 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in PLAIN_TAGS:
                 self.problems.error(self.loc(key_node), "", "字段名必须是普通文字", "keys must be plain text")
                 continue
-            key = key_node.value
+            key = sys.intern(key_node.value)  # one copy of each field name for all records
             what = bad_char(key)
             if what is not None:
                 bad_char_error(self.loc(key_node), "", what, self.problems)

@@ -101,16 +101,18 @@ def read_records(project: Path, site: SiteConfig, problems: Problems) -> tuple[l
     settings = digest(sources(project), site)
     used: dict[str, str] = {}
     records = []
+    content = project / "content"
     with cycles_uncollected():
-        for path in find_files(project / "content"):
-            rel = path.relative_to(project).as_posix()
-            data = path.read_bytes()
+        for name in find_files(content):
+            rel, path = f"content/{name}", os.path.join(content, name)
+            with open(path, "rb") as stream:
+                data = stream.read()
             key = digest(settings, rel, data)
             used[rel] = key
             found = memo.get(key)
             if found is None:
                 own = Problems()
-                raw = load_record_file(path, rel, own, data)
+                raw = load_record_file(Path(path), rel, own, data)
                 rec = make_record(raw, own) if raw else None
                 if rec is not None:
                     check_record(rec, own, site)

@@ -9,6 +9,7 @@ import calendar
 import datetime as dt
 import difflib
 import re
+import sys
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -49,8 +50,13 @@ class Conv:
 
 
 def child(path: str, name: str) -> str:
-    """The path of a mapping field."""
-    return f"{path}.{name}" if path else name
+    """The path of a mapping field (interned: every record's locations share one copy of each path)."""
+    return sys.intern(f"{path}.{name}" if path else name)
+
+
+def item(path: str, i: int) -> str:
+    """The path of a list's i-th item, counted from 1 (interned like child's)."""
+    return sys.intern(f"{path}[{i}]")
 
 
 class Kind:
@@ -369,7 +375,7 @@ class Names(Kind):
     def convert(self, node: Node, path: str, conv: Conv) -> Any:
         if isinstance(node.value, list):
             conv.locs[path] = node.where
-            return [Name(many=True).convert(item, f"{path}[{i}]", conv) for i, item in enumerate(node.value, 1)]
+            return [Name(many=True).convert(value, item(path, i), conv) for i, value in enumerate(node.value, 1)]
         value = Name(many=True).convert(node, path, conv)
         return value if value is INVALID else [value]
 
@@ -390,7 +396,7 @@ class ListOf(Kind):
             return conv.bad(node, path, "应为列表（每项以 - 开头）", "expected a list (items start with -)")
         if len(node.value) < self.min_items:
             return conv.bad(node, path, f"至少需要 {self.min_items} 项", f"needs at least {self.min_items} item(s)")
-        return [self.item.convert(item, f"{path}[{i}]", conv) for i, item in enumerate(node.value, 1)]
+        return [self.item.convert(value, item(path, i), conv) for i, value in enumerate(node.value, 1)]
 
 
 SEE = ("public", "party", "committee")

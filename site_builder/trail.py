@@ -7,12 +7,15 @@ projects every historical snapshot for an audience exactly as the page itself is
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
+from collections import Counter
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import audit
+from . import audit, incremental
 from .catalog import Catalog
 from .config import SiteConfig
 from .errors import Location, Problems
@@ -83,7 +86,14 @@ def plan(project: Path, catalog: Catalog, as_of: dt.date, problems: Problems, se
     except audit.LogDamaged as exc:
         report(Location(log, exc.lineno, 1), "", exc.reason, "the audit log cannot be read; see the Chinese message")
         return []
-    pending, found = audit.plan_revisions(entries, audit_dir(project), current_records(catalog, as_of), as_of)
+    current = current_records(catalog, as_of)
+    verdicts = _verdicts(project, catalog, current, entries)
+    known = incremental.kept(project, VERDICTS)
+    same = {rid for rid, verdict in verdicts.items() if isinstance(known, set) and verdict in known}
+    pending, found = audit.plan_revisions(entries, audit_dir(project), current, as_of, same=same)
+    unchanged = verdicts.keys() - {p.id for p in pending} - {p.id for p in found}
+    if {verdicts[rid] for rid in unchanged} != known:
+        incremental.keep(project, VERDICTS, {verdicts[rid] for rid in unchanged})
     said = {(p.loc.path, p.field) for p in problems.items if p.severity == "error"}
     for p in found:
         rec = catalog.by_id.get(p.id)
@@ -100,6 +110,42 @@ def plan(project: Path, catalog: Catalog, as_of: dt.date, problems: Problems, se
                 "the audit chain is broken; run sanwu audit verify",
             )
     return pending
+
+
+VERDICTS = "trail.pickle"  # the records found unchanged since their last revision, by verdict key
+
+
+def _verdicts(
+    project: Path, catalog: Catalog, current: list[dict[str, Any]], entries: list[audit.Entry]
+) -> dict[str, str]:
+    """Each published record's verdict key: a digest of its file's memo key, its status, its last revision and
+    that revision's snapshot file (size, time, inode). A record whose key was found unchanged by an earlier
+    plan holds what its last revision recorded, so its snapshot need not be read and hashed again (`audit
+    verify` still reads every one)."""
+    last_of = audit.latest(entries)
+    folder = os.path.join(audit_dir(project), audit.SNAPSHOT_DIR)
+    ids = Counter(record["id"] for record in current)
+    out = {}
+    for record in current:
+        rid = record["id"]
+        last, rec = last_of.get(rid), catalog.by_id.get(rid)
+        key = catalog.keys.get(rec.path, "") if rec else ""
+        if last is None or not key or ids[rid] > 1:
+            continue
+        files = [
+            _stat(os.path.join(folder, name)) for name in (audit.snapshot_name(last.content_hash), f"{last.seq}.json")
+        ]
+        state = repr((key, record["status"], last.seq, last.hash, last.content_hash, files))
+        out[rid] = hashlib.sha256(state.encode()).hexdigest()
+    return out
+
+
+def _stat(path: str) -> tuple[int, int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
 
 def recording(project: Path, pending: list[audit.Pending]) -> AbstractContextManager[list[audit.Entry]]:

@@ -138,6 +138,19 @@ def test_a_second_check_reports_the_same_problems_from_the_kept_records(tmp_path
     assert (again.exit_code, again.output) == (first.exit_code, first.output)
 
 
+def test_a_snapshot_damaged_after_a_build_is_still_caught_though_unchanged_records_are_not_compared_again(
+    tmp_path: Path,
+) -> None:
+    project = write_site(tmp_path / "site", {"caiwu/2026-11.yaml": LEDGER, "notice.md": NOTICE}, SITE_YAML)
+    build(project, "--no-pdf")
+    assert run(project, "check", "--as-of", AS_OF).exit_code == 0  # both found unchanged, and remembered so
+    [snapshot, *_] = sorted((project / "content/_audit/snapshots").glob("*.json"))
+    snapshot.write_text("{", encoding="utf-8")
+    again = run(project, "check", "--as-of", AS_OF)
+    assert again.exit_code != 0
+    assert f"{snapshot.name}: 审计快照不是有效的 JSON" in again.output
+
+
 def test_damaged_caches_are_rebuilt_not_a_traceback(tmp_path: Path) -> None:
     """Every remembered file cut short or overwritten with junk: the next build makes everything again, the same."""
     project = write_site(tmp_path / "site", {"caiwu/2026-11.yaml": LEDGER, "notice.md": NOTICE}, SITE_YAML)

@@ -126,15 +126,15 @@ class Unique:
         """Across the records that share the `across` fields."""
         if not self.across:
             return
-        seen: dict[tuple[Any, ...], str] = {}
+        seen: dict[tuple[Any, ...], tuple[str, str]] = {}  # the first (file, item path) of each key
         for rec in sorted(live(recs), key=sort_key):
             group = tuple(rec.get(k) for k in self.across)
             for path, value in self.keys(rec):
-                if (*group, value) in seen:
-                    self.report(rec, problems, path, value, seen[(*group, value)])
-                else:
-                    item = path.removesuffix(f".{self.key}") if isinstance(self.key, str) and self.key else path
-                    seen[(*group, value)] = f"{rec.path} 的 {item}"
+                mine = (rec.path, path)
+                first = seen.setdefault((*group, value), mine)
+                if first is not mine:
+                    item = first[1].removesuffix(f".{self.key}") if isinstance(self.key, str) and self.key else first[1]
+                    self.report(rec, problems, path, value, f"{first[0]} 的 {item}")
 
 
 @dataclass(frozen=True)

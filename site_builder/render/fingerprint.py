@@ -41,5 +41,6 @@ def sources(project: Path) -> str:
 
 def view_state(view: Any, without: tuple[str, ...] = ()) -> dict[str, Any]:
     """Everything a View holds (but the attributes named), its type by name."""
-    state = {key: value for key, value in vars(view).items() if key not in (*without, "made", "_extra")}
+    # Its figures as made (not how to make them), and not its key: that digests the build date too.
+    state = {key: value for key, value in vars(view).items() if key not in (*without, "made", "_extra", "key")}
     return {**state, "rtype": view.rtype.name, "extra": view.extra}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import defaultdict
 from html import unescape
 
 from ..project import View
@@ -134,7 +135,7 @@ def search_index(ctx: SiteContext, texts: dict[str, Searchable]) -> dict[str, by
 
     `texts` holds what searchable() kept of each record page, by its path."""
     entries: list[dict[str, str]] = []
-    postings: dict[str, list[int]] = {}
+    postings: defaultdict[str, list[int]] = defaultdict(list)
     files: dict[str, bytes] = {}
     for view in ctx.views:
         found = texts.get(ctx.page_of(view))
@@ -145,7 +146,7 @@ def search_index(ctx: SiteContext, texts: dict[str, Searchable]) -> dict[str, by
         entries.append(_entry(ctx, view))
         files[f"{TEXTS}/{number}.txt"] = text.encode("utf-8")
         for gram in page_grams.split("\n") if page_grams else ():
-            postings.setdefault(gram, []).append(number)
+            postings[gram].append(number)
     index = {"version": 1, "pages": entries, "grams": dict(sorted(postings.items()))}
     files[INDEX] = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return files
