@@ -774,6 +774,8 @@ def _render_many(
     context = _pool_context()
     forked = context.get_start_method() == "fork"
     _PLANNED.update(plans if forked else {})  # before the pool forks its workers (at the first submit)
+    for root in {os.path.realpath(plans[key].base_dir) for key in order} if forked else ():
+        _typesetter(css_text, fonts, Path(root))  # WeasyPrint imported, fonts and sheets loaded once, for every worker
     scratch = tempfile.TemporaryDirectory(prefix="sanwu-pdf-")
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_worker_started, initargs=(scratch.name,)
