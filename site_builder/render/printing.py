@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import io
 import math
+import pickle
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -31,6 +33,16 @@ AS_OF_STATE = ("notice_state", "scheduled")  # a view's state on the build date,
 def record_pdf_path(view: View) -> str:
     """Where a record's PDF goes in the build."""
     return f"pdf/{view.id}.pdf"
+
+
+def value_digest(*parts: Any) -> str:
+    """sha256 of the parts by value: pickled without its memo, so that data made twice (one object shared in
+    one build, equal copies in the next) gives the same digest."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no back-references: the bytes follow the values, not which objects are shared
+    pickler.dump(parts)
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
 def printable(view: View) -> bool:
@@ -182,8 +194,8 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
         if not printable(view):
             continue
         path = record_pdf_path(view)
-        state = fingerprint.view_state(view, without=AS_OF_STATE)
-        inputs = fingerprint.digest(state, _revision(ctx, view), _page_url(ctx, view))
+        state = sorted(fingerprint.view_state(view, without=AS_OF_STATE).items())  # its attributes in any order
+        inputs = value_digest(state, _revision(ctx, view), _page_url(ctx, view))
         created = view.published_on or ctx.as_of
         context = functools.partial(_item, ctx, view)
         weight = len(view.body or "") + len(repr(view.data))  # how long its paper is, roughly
