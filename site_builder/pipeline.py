@@ -38,7 +38,7 @@ from .render.html import (
     web_stylesheet,
 )
 from .render.parallel import Job, render_all
-from .render.search import search_index
+from .render.search import write_search_index
 from .timing import dump as dump_timings
 from .timing import stage
 from .write import clean_debris, committing, staged, write_files
@@ -312,7 +312,7 @@ def build(
                 with stage("write"):
                     write_files(root, files)
                 with stage("search"):
-                    write_files(root, search_index(ctx, written.texts))
+                    write_search_index(root, ctx, written.texts)
                 done += 1
                 built.outputs[audience] = len(written.paths) + len(files)
             report("切换到新版本", done, steps)

@@ -16,8 +16,10 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from array import array
 from collections import defaultdict
 from html import unescape
+from pathlib import Path
 
 from ..project import View
 from .html import SiteContext
@@ -130,23 +132,36 @@ def _entry(ctx: SiteContext, view: View) -> dict[str, str]:
     }
 
 
-def search_index(ctx: SiteContext, texts: dict[str, Searchable]) -> dict[str, bytes]:
-    """search/index.json (pages and bigram postings) and search/text/N.txt (each page's text as written).
+def write_search_index(root: Path, ctx: SiteContext, texts: dict[str, Searchable]) -> None:
+    """Write search/index.json (pages and bigram postings) and search/text/N.txt (each page's text as written).
 
-    `texts` holds what searchable() kept of each record page, by its path."""
-    entries: list[dict[str, str]] = []
-    postings: defaultdict[str, list[int]] = defaultdict(list)
-    files: dict[str, bytes] = {}
-    for view in ctx.views:
-        found = texts.get(ctx.page_of(view))
-        if found is None:
-            continue
-        text, page_grams = found
-        number = len(entries)
-        entries.append(_entry(ctx, view))
-        files[f"{TEXTS}/{number}.txt"] = text.encode("utf-8")
-        for gram in page_grams.split("\n") if page_grams else ():
+    `texts` holds what searchable() kept of each record page, by its path; it is emptied once written. The
+    index is written in pieces and its postings kept as arrays: a 10,000-page build never holds it whole."""
+    found = [(view, page) for view in ctx.views if (page := ctx.page_of(view)) in texts]
+    postings: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
+    for number, (_view, page) in enumerate(found):
+        grams = texts[page][1]
+        for gram in grams.split("\n") if grams else ():
             postings[gram].append(number)
-    index = {"version": 1, "pages": entries, "grams": dict(sorted(postings.items()))}
-    files[INDEX] = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return files
+    (root / TEXTS).parent.mkdir(parents=True, exist_ok=True)
+    # the bytes of json.dumps(index, ensure_ascii=False, separators=(",", ":")), written in pieces
+    with open(root / INDEX, "w", encoding="utf-8", newline="") as stream:
+        stream.write('{"version":1,"pages":')
+        stream.write(_json([_entry(ctx, view) for view, _page in found]))
+        stream.write(',"grams":{')
+        stream.writelines(
+            f"{',' if i else ''}{_json(gram)}:[{','.join(map(str, numbers))}]"
+            for i, (gram, numbers) in enumerate(sorted(postings.items()))
+        )
+        stream.write("}}")
+    del postings
+    if found:
+        (root / TEXTS).mkdir()
+    for number in sorted(range(len(found)), key=str):  # in name order, as every other folder is written
+        with open(root / TEXTS / f"{number}.txt", "wb") as out:
+            out.write(texts[found[number][1]][0].encode("utf-8"))
+    texts.clear()
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
