@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import bisect
 import ctypes
 import ctypes.util
@@ -140,13 +141,14 @@ class PlannedPdf:
 
     inputs: str  # digest of everything the document is made from (record, revision, templates, settings)
     base_dir: Path
-    make: Callable[[], PdfJob]
+    make: Callable[[], PdfJob]  # called where the document is typeset: in a worker, when workers fork
+    weight: int = 0  # a guess at its length, so that the longest are typeset first
 
 
 def planned(job: PdfJob) -> PlannedPdf:
     """A job whose HTML is already rendered: its inputs are the HTML and the metadata."""
     material = "\0".join([job.html, job.title, job.author, job.created.isoformat(), job.lang, str(job.tagged)])
-    return PlannedPdf(hashlib.sha256(material.encode()).hexdigest(), job.base_dir, lambda: job)
+    return PlannedPdf(hashlib.sha256(material.encode()).hexdigest(), job.base_dir, lambda: job, len(job.html))
 
 
 @dataclass(frozen=True)
@@ -262,11 +264,29 @@ def _css_string(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _font_css(fonts: FontChoice) -> str:
-    """Point print.css's font variables at the families choose_fonts found."""
-    serif = ", ".join(dict.fromkeys([_css_string(fonts.serif), _css_string(SERIF_FALLBACK)]))
-    sans = ", ".join(dict.fromkeys([_css_string(fonts.sans), _css_string(SANS_FALLBACK)]))
-    return f":root {{ --sanwu-serif: {serif}, serif; --sanwu-sans: {sans}, sans-serif; }}\n"
+def _font_css(fonts: FontChoice, faces: Sequence[Face] = (), css_text: str = "") -> str:
+    """Point print.css's font variables at the families choose_fonts found, each cut face just before the
+    face it was cut from (a character the cut lacks falls through to the full face, and on to any other)."""
+    cuts = {face.source: face.family for face in faces}
+
+    def listed(names: Sequence[str]) -> str:
+        with_cuts = [cut for name in names for cut in ([cuts[name]] if name in cuts else []) + [name]]
+        return ", ".join(_css_string(name) for name in dict.fromkeys(with_cuts))
+
+    own = {
+        "serif": listed([fonts.serif, SERIF_FALLBACK]) + ", serif",
+        "sans": listed([fonts.sans, SANS_FALLBACK]) + ", sans-serif",
+    }
+    for name, value in re.findall(r"--sanwu-(title|kai):\s*([^;]+);", css_text) if cuts else []:
+        families = [part.strip().strip('"') for part in value.split(",")]
+        own[name] = listed(families[:-1]) + ", " + families[-1]  # the last is the generic family
+    faces_css = "".join(
+        f"@font-face {{ font-family: {_css_string(face.family)}; font-weight: {'bold' if face.bold else 'normal'}; "
+        f"src: url({_css_string(face.path.as_uri())}); }}\n"
+        for face in faces
+    )
+    variables = " ".join(f"--sanwu-{name}: {value};" for name, value in own.items())
+    return f"{faces_css}:root {{ {variables} }}\n"
 
 
 def _font_identity(fonts: FontChoice) -> str:
@@ -338,6 +358,172 @@ def _library_versions() -> str:
     return f"pango {pango}; harfbuzz {harfbuzz}; subset {harfbuzz_subset_available()}"
 
 
+# -- the common characters, cut once from each face (a subset of 8,000 glyphs is typeset far faster than the
+# 65,000 of a CJK face; WeasyPrint subsets and compresses every face a document uses, for every document) --
+
+# Bump when the cut changes (characters, flags): the cut files' names and the PDF cache keys follow this module.
+CUT_CHARACTERS = (
+    (0x20, 0x7E),  # ASCII
+    (0xA0, 0x24F),  # Latin-1 and Latin Extended (pinyin with tones)
+    (0x370, 0x3FF),  # Greek
+    (0x400, 0x4FF),  # Cyrillic
+    (0x2000, 0x206F),  # general punctuation (— … ‘’ “” ‰)
+    (0x2100, 0x22FF),  # letterlike (℃ №), number forms (Ⅻ), arrows, mathematical operators (− × ÷ ≤)
+    (0x2460, 0x27BF),  # ①–⑳, box drawing, shapes (■ □ ▲ ○ ●), symbols (★ ☆ ✓)
+    (0x3000, 0x33FF),  # CJK punctuation (、。《》【】〔〕), kana, bopomofo, ㈠–㈩, ㎡ ㎏
+    (0xFE30, 0xFE4F),  # CJK compatibility forms
+    (0xFF01, 0xFFEF),  # full-width forms (（）：；，０–９)
+)
+HB_SUBSET_FLAGS = 0x1 | 0x4  # no hinting (WeasyPrint drops it), desubroutinized (WeasyPrint does it per document)
+# Kept whole: every layout feature (tabular figures, CJK spacing) and the BASE table, which places a line's
+# baseline when a character falls through to the full face; HarfBuzz would drop both by default.
+HB_SUBSET_SETS_NO_SUBSET_TABLE_TAG, HB_SUBSET_SETS_DROP_TABLE_TAG, HB_SUBSET_SETS_LAYOUT_FEATURE_TAG = 2, 3, 6
+BASE_TABLE = int.from_bytes(b"BASE", "big")
+
+
+@dataclass(frozen=True)
+class Face:
+    """A face cut to the common characters, declared with @font-face ahead of the full face it was cut from."""
+
+    source: str  # the family it was cut from, e.g. "Noto Serif CJK SC"
+    family: str  # the CSS family of the cut, e.g. "Noto Serif CJK SC Common"
+    bold: bool
+    path: Path
+
+
+@functools.cache
+def common_characters() -> tuple[int, ...]:
+    """GB 2312 (6,763 汉字 with its punctuation and symbols) and the Latin and punctuation ranges above."""
+    found = {code for low, high in CUT_CHARACTERS for code in range(low, high + 1)}
+    for row in range(0xA1, 0xF8):
+        for cell in range(0xA1, 0xFF):
+            try:
+                found.update(map(ord, bytes([row, cell]).decode("gb2312")))
+            except UnicodeDecodeError:
+                continue
+    return tuple(sorted(found))
+
+
+def font_cache_dir() -> Path:
+    """Where the cut faces are kept for every project on this machine ($XDG_CACHE_HOME/sanwu/fonts)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sanwu" / "fonts"
+
+
+def _match(family: str, bold: bool) -> tuple[str, int] | None:
+    """The file and face index fontconfig picks for family in that weight, if it is a face of family."""
+    pattern = f"{family}:weight={'bold' if bold else 'regular'}"
+    try:
+        done = subprocess.run(
+            ["fc-match", "--format=%{file}\n%{index}\n%{family}", pattern],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            check=True,
+        )
+    except (FileNotFoundError, subprocess.CalledProcessError):
+        return None
+    path, index, names = (done.stdout.split("\n", 2) + ["", ""])[:3]
+    if not path or family.casefold() not in {name.casefold() for name in _split_families(names)}:
+        return None
+    return path, int(index or 0)
+
+
+def _cut(source: str, index: int, target: Path) -> bool:
+    """Write face index of source, cut to the common characters, to target (atomically); False on failure."""
+    libs = _native()
+    harfbuzz, subset = libs["harfbuzz"], libs["subset"]
+    if harfbuzz is None or subset is None or not harfbuzz_subset_available():
+        return False
+    pointer = ctypes.c_void_p
+    harfbuzz.hb_blob_create_from_file.restype = pointer
+    harfbuzz.hb_face_create.restype = pointer
+    harfbuzz.hb_face_create.argtypes = [pointer, ctypes.c_uint]
+    harfbuzz.hb_set_add.argtypes = [pointer, ctypes.c_uint32]
+    harfbuzz.hb_set_del.argtypes = [pointer, ctypes.c_uint32]
+    harfbuzz.hb_set_invert.argtypes = [pointer]
+    harfbuzz.hb_set_clear.argtypes = [pointer]
+    subset.hb_subset_input_set.restype = pointer
+    subset.hb_subset_input_set.argtypes = [pointer, ctypes.c_int]
+    harfbuzz.hb_face_reference_blob.restype = pointer
+    harfbuzz.hb_face_reference_blob.argtypes = [pointer]
+    harfbuzz.hb_blob_get_data.restype = ctypes.c_void_p
+    harfbuzz.hb_blob_get_data.argtypes = [pointer, ctypes.POINTER(ctypes.c_uint)]
+    harfbuzz.hb_blob_destroy.argtypes = [pointer]
+    harfbuzz.hb_face_destroy.argtypes = [pointer]
+    subset.hb_subset_input_create_or_fail.restype = pointer
+    subset.hb_subset_input_unicode_set.restype = pointer
+    subset.hb_subset_input_unicode_set.argtypes = [pointer]
+    subset.hb_subset_input_set_flags.argtypes = [pointer, ctypes.c_uint]
+    subset.hb_subset_input_destroy.argtypes = [pointer]
+    subset.hb_subset_or_fail.restype = pointer
+    subset.hb_subset_or_fail.argtypes = [pointer, pointer]
+
+    blob = harfbuzz.hb_blob_create_from_file(os.fsencode(source))
+    face = harfbuzz.hb_face_create(blob, index)
+    request = subset.hb_subset_input_create_or_fail()
+    unicodes = subset.hb_subset_input_unicode_set(request)
+    for code in common_characters():
+        harfbuzz.hb_set_add(unicodes, code)
+    subset.hb_subset_input_set_flags(request, HB_SUBSET_FLAGS)
+    features = subset.hb_subset_input_set(request, HB_SUBSET_SETS_LAYOUT_FEATURE_TAG)
+    harfbuzz.hb_set_clear(features)
+    harfbuzz.hb_set_invert(features)  # every feature, not only HarfBuzz's default list
+    harfbuzz.hb_set_del(subset.hb_subset_input_set(request, HB_SUBSET_SETS_DROP_TABLE_TAG), BASE_TABLE)
+    harfbuzz.hb_set_add(subset.hb_subset_input_set(request, HB_SUBSET_SETS_NO_SUBSET_TABLE_TAG), BASE_TABLE)
+    cut = subset.hb_subset_or_fail(face, request)
+    data = b""
+    if cut:
+        cut_blob = harfbuzz.hb_face_reference_blob(cut)
+        length = ctypes.c_uint()
+        address = harfbuzz.hb_blob_get_data(cut_blob, ctypes.byref(length))
+        data = ctypes.string_at(address, length.value) if address else b""
+        harfbuzz.hb_blob_destroy(cut_blob)
+        harfbuzz.hb_face_destroy(cut)
+    subset.hb_subset_input_destroy(request)
+    harfbuzz.hb_face_destroy(face)
+    harfbuzz.hb_blob_destroy(blob)
+    if not data:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem[:16]}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return True
+
+
+@functools.cache
+def common_faces(fonts: FontChoice) -> tuple[Face, ...]:
+    """The chosen families' regular and bold faces cut to the common characters, cut on first use and kept in
+    font_cache_dir() by the source file (path, index, size, time), HarfBuzz and the cut; () where they cannot be
+    cut (the full faces then serve alone, only slower)."""
+    faces = []
+    for family in dict.fromkeys([fonts.serif, fonts.sans]):
+        sources: list[tuple[str, int]] = []
+        for bold in (False, True):
+            source = _match(family, bold)
+            if source is None or source in sources:
+                continue  # no such face (a bold is then drawn from the regular, as without the cut)
+            sources.append(source)
+            try:
+                stat = os.stat(source[0])
+            except OSError:
+                continue
+            cut = [*source, stat.st_size, stat.st_mtime_ns, _library_versions(), HB_SUBSET_FLAGS]
+            cut.append(hashlib.sha256(repr(common_characters()).encode()).hexdigest())
+            target = font_cache_dir() / f"{hashlib.sha256(json.dumps(cut).encode()).hexdigest()[:32]}.otf"
+            try:
+                if target.is_file() or _cut(*source, target):
+                    faces.append(Face(family, f"{family} Common", bold, target))
+            except OSError:
+                LOGGER.info("PDF: cannot keep a cut of %s in %s; the full face is used", source[0], target.parent)
+    return tuple(faces)
+
+
 # -- resources ---------------------------------------------------------------------------------
 
 
@@ -370,31 +556,64 @@ def print_css() -> str:
     return PRINT_CSS.read_text(encoding="utf-8")
 
 
+def paper_css(style: str = "") -> str:
+    """print.css in a cascade layer, then style (the templates' rules), which wins over it whatever the selectors'
+    specificity, as a document's own <style> would; one sheet, parsed once per process rather than per document."""
+    return f"@layer print {{\n{print_css()}\n}}\n{style}"
+
+
 def _pdf_identifier(job: PdfJob, css_text: str) -> bytes:
     """A /ID that depends on the content only, never on time or place."""
     material = "\0".join([job.html, css_text, job.title, job.author, job.created.isoformat(), job.lang])
     return hashlib.sha256(material.encode()).hexdigest()[:32].encode()
 
 
+@dataclass
+class Typesetter:
+    """What every document of a build shares, made once per process: fonts, parsed stylesheets."""
+
+    font_config: Any  # weasyprint.text.fonts.FontConfiguration
+    stylesheets: list[Any]  # weasyprint.CSS
+    fetcher: RootedFetcher  # what the stylesheets read (their local files are every document's dependencies)
+
+
+@functools.lru_cache(maxsize=4)
+def _typesetter(css_text: str, fonts: FontChoice, root: Path) -> Typesetter:
+    """Parse print.css (and the templates' rules) and load the fonts once for every document of this process."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = make_url_fetcher(root)
+    base_url = fetcher.root.as_uri().rstrip("/") + "/"
+    font_config = FontConfiguration()
+    faces = common_faces(fonts)
+    font_fetcher = make_url_fetcher(font_cache_dir()) if faces else None
+    stylesheets = [
+        weasyprint.CSS(string=css_text, base_url=base_url, url_fetcher=fetcher, font_config=font_config),
+        weasyprint.CSS(string=_font_css(fonts, faces, css_text), url_fetcher=font_fetcher, font_config=font_config),
+    ]
+    return Typesetter(font_config, stylesheets, fetcher)
+
+
+# WeasyPrint keeps the @font-face files in a temporary folder it removes when the FontConfiguration is
+# collected: collect it before the interpreter winds down (else it warns and the folder stays).
+atexit.register(_typesetter.cache_clear)
+
+
 def _render_job(job: PdfJob, css_text: str, fonts: FontChoice) -> Rendered:
     """Render one job to PDF bytes; the unit of work of render_pdf and render_cached."""
     import weasyprint
     from weasyprint.pdf.metadata import DocumentMetadata
-    from weasyprint.text.fonts import FontConfiguration
 
     options = PDF_OPTIONS if job.tagged else {}
+    shared = _typesetter(css_text, fonts, Path(os.path.realpath(job.base_dir)))
     fetcher = make_url_fetcher(job.base_dir)
     base_url = fetcher.root.as_uri().rstrip("/") + "/"
-    font_config = FontConfiguration()
-    stylesheets = [
-        weasyprint.CSS(string=css_text, base_url=base_url, url_fetcher=fetcher, font_config=font_config),
-        weasyprint.CSS(string=_font_css(fonts), font_config=font_config),
-    ]
     document_html = weasyprint.HTML(string=job.html, base_url=base_url, url_fetcher=fetcher)
     root = document_html.etree_element
     if not root.get("lang"):
         root.set("lang", job.lang)  # glyph shapes for Han follow the language (SC, not JP)
-    document = document_html.render(font_config=font_config, stylesheets=stylesheets, **options)
+    document = document_html.render(font_config=shared.font_config, stylesheets=shared.stylesheets, **options)
     for page in document.pages:
         # A relative link resolves against the build folder: on paper it would carry the builder's local path.
         page.links = [link for link in page.links if not str(link[1]).startswith("file:")]
@@ -404,7 +623,7 @@ def _render_job(job: PdfJob, css_text: str, fonts: FontChoice) -> Rendered:
         title=job.title, authors=[job.author], created=day, modified=day, lang=job.lang
     )
     pdf = document.write_pdf(pdf_identifier=_pdf_identifier(job, css_text), **options)
-    return Rendered(pdf=pdf, deps=dict(sorted(fetcher.served.items())))
+    return Rendered(pdf=pdf, deps=dict(sorted({**shared.fetcher.served, **fetcher.served}.items())))
 
 
 def render_pdf(
@@ -418,7 +637,7 @@ def render_pdf(
 ) -> bytes:
     """Render html (resources relative to base_dir) with print.css to reproducible PDF bytes."""
     job = PdfJob(html, base_dir, title, author, created, lang)
-    return _render_job(job, print_css(), choose_fonts()).pdf
+    return _render_job(job, paper_css(), choose_fonts()).pdf
 
 
 # -- cache -------------------------------------------------------------------------------------
@@ -440,9 +659,9 @@ def renderer_identity() -> str:
 class PdfCache:
     """Rendered PDFs in cache_dir, one file each, found by a digest of their inputs and the renderer."""
 
-    def __init__(self, cache_dir: Path) -> None:
+    def __init__(self, cache_dir: Path, style: str = "") -> None:
         self.dir = cache_dir
-        self.css = print_css()
+        self.css = paper_css(style)
         self.fonts = choose_fonts()
         self.environment = _environment(self.fonts)
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -494,19 +713,20 @@ class PdfCache:
         plans = [job if isinstance(job, PlannedPdf) else planned(job) for job in jobs]
         keys = [self.key(plan.inputs, plan.base_dir) for plan in plans]
         results: dict[str, bytes] = {}
-        missing: dict[str, PdfJob] = {}
+        missing: dict[str, PlannedPdf] = {}
         for key, plan in zip(keys, plans, strict=True):
             if key in results or key in missing:
                 continue
             cached = self.read(key, plan.base_dir)
             if cached is None:
-                missing[key] = plan.make()
+                missing[key] = plan
             else:
                 results[key] = cached
         if missing:
             LOGGER.info("PDF: %d cached, %d to render", len(results), len(missing))
+            common_faces(self.fonts)  # cut once, before any worker starts
             # Longest documents first, so the last one to finish is a short one, not a long one running alone.
-            order = sorted(missing, key=lambda k: (-len(missing[k].html), k))
+            order = sorted(missing, key=lambda k: (-missing[k].weight, k))
             for key, rendered in _render_many(order, missing, self.css, self.fonts, processes):
                 self.write(key, rendered)
                 results[key] = rendered.pdf
@@ -527,22 +747,50 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+_PLANNED: dict[str, PlannedPdf] = {}  # the misses being typeset, for forked workers to make their own HTML
+
+
+def _worker_started(scratch: str) -> None:
+    """A worker's temporary files (WeasyPrint's copies of the fonts) go to scratch, which the build removes:
+    a worker ends with os._exit, so nothing of its own would."""
+    tempfile.tempdir = scratch
+
+
+def _typeset_planned(key: str, css_text: str, fonts: FontChoice) -> Rendered:
+    """In a forked worker: make the document's HTML (templates, QR code) and typeset it."""
+    return _render_job(_PLANNED[key].make(), css_text, fonts)
+
+
 def _render_many(
-    order: list[str], jobs: dict[str, PdfJob], css_text: str, fonts: FontChoice, processes: int | None
+    order: list[str], plans: dict[str, PlannedPdf], css_text: str, fonts: FontChoice, processes: int | None
 ) -> Iterator[tuple[str, Rendered]]:
-    """(key, rendered) as each job finishes, on as many processes as this process may use CPUs."""
+    """(key, rendered) as each job finishes, on as many processes as this process may use CPUs. Forked workers
+    make each document's HTML themselves; spawned ones get it made here (a closure cannot be sent)."""
     workers = min(max(1, processes or worker_count()), len(order))
     if workers <= 1:
         for key in order:
-            yield key, _render_job(jobs[key], css_text, fonts)
+            yield key, _render_job(plans[key].make(), css_text, fonts)
         return
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+    context = _pool_context()
+    forked = context.get_start_method() == "fork"
+    _PLANNED.update(plans if forked else {})  # before the pool forks its workers (at the first submit)
+    for root in {os.path.realpath(plans[key].base_dir) for key in order} if forked else ():
+        _typesetter(css_text, fonts, Path(root))  # WeasyPrint imported, fonts and sheets loaded once, for every worker
+    scratch = tempfile.TemporaryDirectory(prefix="sanwu-pdf-")
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_worker_started, initargs=(scratch.name,)
+    )
     try:
-        futures = {pool.submit(_render_job, jobs[key], css_text, fonts): key for key in order}
+        if forked:
+            futures = {pool.submit(_typeset_planned, key, css_text, fonts): key for key in order}
+        else:
+            futures = {pool.submit(_render_job, plans[key].make(), css_text, fonts): key for key in order}
         for future in as_completed(futures):
             yield futures[future], future.result()
     finally:
         pool.shutdown(cancel_futures=True)  # interrupted: what has not started never will
+        _PLANNED.clear()
+        scratch.cleanup()
 
 
 # -- bundles: assembled from the notices' own PDFs, never typeset again --------------------------

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import io
 import math
+import pickle
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -31,6 +33,16 @@ AS_OF_STATE = ("notice_state", "scheduled")  # a view's state on the build date,
 def record_pdf_path(view: View) -> str:
     """Where a record's PDF goes in the build."""
     return f"pdf/{view.id}.pdf"
+
+
+def value_digest(*parts: Any) -> str:
+    """sha256 of the parts by value: pickled without its memo, so that data made twice (one object shared in
+    one build, equal copies in the next) gives the same digest."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no back-references: the bytes follow the values, not which objects are shared
+    pickler.dump(parts)
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
 def printable(view: View) -> bool:
@@ -151,7 +163,7 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
     """Every PDF of one audience's build: notices and registers cached by their inputs (misses typeset in
     parallel), then the month bundles assembled from the notices' own PDFs."""
     try:
-        cache = pdf.PdfCache(project / CACHE)
+        cache = pdf.PdfCache(project / CACHE, env.get_template("pdf/paper.css.j2").render())
     except pdf.PdfError as exc:
         raise SanwuError(str(exc)) from None
     check_glyphs([v for v in ctx.views if printable(v)], cache.fonts)
@@ -162,7 +174,13 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
     by_month: dict[str, list[View]] = defaultdict(list)
 
     def planned(
-        path: str, template: str, title: str, created: dt.date, key: str, context: Callable[[], dict[str, Any]]
+        path: str,
+        template: str,
+        title: str,
+        created: dt.date,
+        key: str,
+        context: Callable[[], dict[str, Any]],
+        weight: int,
     ) -> pdf.PlannedPdf:
         # The HTML is rendered only on a cache miss: the key is made of what the HTML is made from.
         def make() -> pdf.PdfJob:
@@ -170,17 +188,18 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
                 render_template(env, template, path, ctx, paper=True, **context()), base, title, author, created
             )
 
-        return pdf.PlannedPdf(fingerprint.digest(basis, path, title, author, created, key), base, make)
+        return pdf.PlannedPdf(fingerprint.digest(basis, path, title, author, created, key), base, make, weight)
 
     for view in ctx.views:
         if not printable(view):
             continue
         path = record_pdf_path(view)
-        state = fingerprint.view_state(view, without=AS_OF_STATE)
-        inputs = fingerprint.digest(state, _revision(ctx, view), _page_url(ctx, view))
+        state = sorted(fingerprint.view_state(view, without=AS_OF_STATE).items())  # its attributes in any order
+        inputs = value_digest(state, _revision(ctx, view), _page_url(ctx, view))
         created = view.published_on or ctx.as_of
         context = functools.partial(_item, ctx, view)
-        jobs[path] = planned(path, "pdf/record.html", view.title, created, inputs, context)
+        weight = len(view.body or "") + len(repr(view.data))  # how long its paper is, roughly
+        jobs[path] = planned(path, "pdf/record.html", view.title, created, inputs, context, weight)
         if not view.draft and view.published_on:
             by_month[view.published_on.strftime("%Y-%m")].append(view)
     for page in ctx.extra_pages:
