@@ -276,7 +276,7 @@ class Keys:
         pickler.dump(parts)
         return _sha(stream.getvalue())
 
-    def page(self, page: Page, view: View | None) -> str | None:
+    def page(self, page: Page, view: View | None = None) -> str | None:
         """A page's key (None when its inputs cannot be digested: it is then always rendered)."""
         pdfs, extra = self.ctx.pdfs, page.extra
         of = extra.get("page")

@@ -372,17 +372,29 @@ def extra_pages(catalog: Catalog, views: list[View], audience: str) -> list[Extr
 
 
 def render_jobs(env: Environment, ctx: SiteContext, keys: incremental.Keys) -> list[Job]:
-    """Every HTML page, and every record's downloads (JSON, CSV, .xlsx), as jobs to render in parallel."""
+    """Every HTML page as a job to render in parallel; a record's page and its downloads (JSON, CSV, .xlsx) are
+    one job, so the figures both read are made once, by one worker."""
     record_pages = {ctx.page_of(view): view for view in ctx.views}
     jobs = []
     for page in plan_pages(ctx):
         view = record_pages.get(page.path)
-        jobs.append(Job(functools.partial(_page, env, ctx, page), keys.page(page, view), search=view is not None))
-    return jobs + [Job(functools.partial(render_data, view), keys.data(view)) for view in ctx.views]
+        if view is None:
+            jobs.append(Job(functools.partial(_page, env, ctx, page), keys.page(page)))
+        else:
+            key = keys.page(page, view)
+            key = key and f"{key}:{keys.data(view)}"
+            jobs.append(Job(functools.partial(_record, env, ctx, page, view), key, search=True))
+    return jobs
 
 
 def _page(env: Environment, ctx: SiteContext, page: Page) -> Iterator[tuple[str, bytes]]:
     yield page.path, render_page(env, ctx, page)
+
+
+def _record(env: Environment, ctx: SiteContext, page: Page, view: View) -> Iterator[tuple[str, bytes]]:
+    """A record's page (first: it is what search reads), then its downloads."""
+    yield from _page(env, ctx, page)
+    yield from render_data(view)
 
 
 def render_data(view: View) -> Iterator[tuple[str, bytes]]:
