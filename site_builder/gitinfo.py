@@ -38,7 +38,10 @@ def default_branch(project: Path) -> str:
 
 
 def tracked_private(project: Path) -> list[str]:
-    """Tracked files that should never be in git: output/, .sanwu-cache/, and party or committee builds."""
+    """Tracked files that should never be in git: output/, .sanwu-cache/, and party or committee builds.
+
+    sanwu's own repository is a project too (its example community in content/): the expected builds of its
+    test sites, of invented people, are kept in git on purpose (tests/fixtures/) and are not reported."""
     done = git(project, "ls-files", "-z", "--full-name", "--", ".")
     if done is None or done.returncode != 0:
         return []
@@ -49,7 +52,10 @@ def tracked_private(project: Path) -> list[str]:
         rel = name[len(base) :] if base and name.startswith(base) else name
         parts = rel.split("/")
         private_build = {"party", "committee"} & set(parts[:-1]) and rel.endswith(PRIVATE_SUFFIXES)
-        if rel and (parts[0] in ("output", ".sanwu-cache") or (parts[0] != "content" and private_build)):
+        own_tests = parts[:2] == ["tests", "fixtures"]
+        if rel and (
+            parts[0] in ("output", ".sanwu-cache") or (parts[0] != "content" and private_build and not own_tests)
+        ):
             found.append(rel)
     return found
 
