@@ -6,7 +6,7 @@ import datetime as dt
 import marshal
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -40,73 +40,40 @@ class Catalog:
         return [r for r in self.records if r.rtype.name == name]
 
 
-class Locations(dict[str, Location]):
+class Locations(Mapping[str, Location]):
     """A record's field locations, kept in the memo as one string of bytes (marshal: the file's path, the field
     paths, their lines and columns) and made into Locations only when first read: most kept records report
     nothing, and their thousands of locations are never needed."""
 
-    __slots__ = ("_packed",)
+    __slots__ = ("_fields", "_packed")
 
-    def __init__(self, fields: dict[str, Location] | None = None, packed: bytes | None = None) -> None:
-        super().__init__(fields or {})
+    def __init__(self, fields: Mapping[str, Location] | None = None, packed: bytes | None = None) -> None:
+        self._fields = dict(fields or {})
         self._packed = packed
 
-    def _unpack(self) -> None:
+    @property
+    def fields(self) -> dict[str, Location]:
         if self._packed is not None:
             path, keys, numbers = marshal.loads(self._packed)
             self._packed = None
-            lines, cols = numbers[0::2], numbers[1::2]
-            self.update(zip(keys, map(Location, [path] * len(keys), lines, cols)))
-
-    def __contains__(self, key: object) -> bool:
-        self._unpack()
-        return super().__contains__(key)
+            self._fields = dict(zip(keys, map(Location, [path] * len(keys), numbers[0::2], numbers[1::2])))
+        return self._fields
 
     def __getitem__(self, key: str) -> Location:
-        self._unpack()
-        return super().__getitem__(key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        self._unpack()
-        return super().get(key, default)
+        return self.fields[key]
 
     def __iter__(self) -> Iterator[str]:
-        self._unpack()
-        return super().__iter__()
+        return iter(self.fields)
 
     def __len__(self) -> int:
-        self._unpack()
-        return super().__len__()
-
-    def __repr__(self) -> str:
-        self._unpack()
-        return super().__repr__()
-
-    def __eq__(self, other: object) -> bool:
-        self._unpack()
-        return super().__eq__(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def keys(self) -> Any:
-        self._unpack()
-        return super().keys()
-
-    def values(self) -> Any:
-        self._unpack()
-        return super().values()
-
-    def items(self) -> Any:
-        self._unpack()
-        return super().items()
+        return len(self.fields)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        self._unpack()
-        paths = {loc.path for loc in super().values()}
+        paths = {loc.path for loc in self.fields.values()}
         if len(paths) != 1:
-            return Locations, (dict(self),)
-        numbers = tuple(n for loc in super().values() for n in (loc.line, loc.col))
-        return Locations, (None, marshal.dumps((paths.pop(), tuple(super().keys()), numbers)))
+            return Locations, (self.fields,)
+        numbers = tuple(n for loc in self.fields.values() for n in (loc.line, loc.col))
+        return Locations, (None, marshal.dumps((paths.pop(), tuple(self.fields), numbers)))
 
 
 def path_id(rel: str) -> str:

@@ -106,7 +106,7 @@ class Record:
     path: str
     id: str
     data: dict[str, Any]
-    locs: dict[str, Location]
+    locs: Mapping[str, Location]
     body: str | None = None
     body_line: int = 0
     valid: bool = True
