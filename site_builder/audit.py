@@ -466,8 +466,10 @@ def _plan_one(
                 )
             ]
         return None, []
-    data = _recorded(record["data"])
     withdrawn = status == "withdrawn"
+    if same and last is not None and withdrawn == (last.action == "withdrawn"):
+        return None, []  # its data is not even read
+    data = _recorded(record["data"])
     reason = str(record.get("change_reason") or "").strip()
     rtype = str(record.get("type") or data.get("type") or "")
     action: Action = "withdrawn" if withdrawn else "created"
@@ -475,8 +477,6 @@ def _plan_one(
         if withdrawn and not reason:
             return None, [_reason_problem(rid, "withdrawn", "")]
         return Pending(rid, rtype, 1, action, reason if withdrawn else "", as_of.isoformat(), data, ()), []
-    if same and withdrawn == (last.action == "withdrawn"):
-        return None, []
 
     try:
         snapshot = _read_snapshot(audit_dir, last)

@@ -117,7 +117,6 @@ def read_records(project: Path, site: SiteConfig, problems: Problems) -> tuple[l
                 if rec is not None:
                     check_record(rec, own, site)
                     gate.scan_record(rec, site, own)
-                    trail.recorded_data(rec)
                     rec.locs = Locations(rec.locs)  # kept compactly
                 found = (rec, own.items)
                 memo.put(key, found)

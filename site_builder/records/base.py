@@ -110,7 +110,6 @@ class Record:
     body: str | None = None
     body_line: int = 0
     valid: bool = True
-    recorded: dict[str, Any] | None = None  # what a revision keeps of it (trail.recorded_data), once made
 
     def get(self, name: str, default: Any = None) -> Any:
         """A field's value, or default when missing or invalid."""
