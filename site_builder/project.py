@@ -56,6 +56,10 @@ class View:
             self._extra = self.made() if self.made else {}
         return self._extra
 
+    def forget_extra(self) -> None:
+        """Let the figures go once the pages that read them are made (they are made again if read again)."""
+        self._extra = None
+
     @property
     def area_label(self) -> str:
         return AREAS[self.area]

@@ -28,19 +28,23 @@ Item = Callable[[], Iterator[tuple[str, bytes]]]  # renders one page (or a recor
 
 @dataclass
 class Job:
-    """One item to render, the digest of its inputs (None: not memoized), and whether search indexes it."""
+    """One item to render, the digest of its inputs (None: not memoized), and where search keeps the text of
+    its first file (None: not searched)."""
 
     render: Item
     key: str | None = None
-    search: bool = False
+    search: str | None = None
 
 
 @dataclass
 class Rendered:
-    """What render_all wrote: the paths, the text and bigrams of each searched page, how many were rendered."""
+    """What render_all wrote: the paths, the bigrams of each searched page by its path, how many were rendered.
+
+    A searched page's text is written as a file of its own by the worker that rendered it; only its bigrams
+    come back, for the index (at 10,000 pages the texts would hold 50 MB in every process)."""
 
     paths: list[str]
-    texts: dict[str, Searchable]
+    grams: dict[str, str]
     rendered: int
 
 
@@ -83,7 +87,7 @@ def _produce(job: Job) -> tuple[list[tuple[str, bytes]], Searchable | None, bool
         if found is not None:
             return found[0], found[1], False
     files = list(job.render())
-    text = searchable(files[0][1]) if job.search else None
+    text = searchable(files[0][1]) if job.search is not None else None
     if job.key is not None and _MEMO is not None:
         _MEMO.put(job.key, (files, text))
     return files, text, True
@@ -100,8 +104,10 @@ def _run_share(index: int, step: int) -> Rendered:
         for rel, data in files:
             write_file(root, rel, data.replace(placeholder, head) if placeholder else data)
             out.paths.append(rel)
-        if text is not None:
-            out.texts[files[0][0]] = text
+        if job.search is not None and text is not None:
+            write_file(root, job.search, text[0].encode("utf-8"))
+            out.paths.append(job.search)
+            out.grams[files[0][0]] = text[1]
     return out
 
 
@@ -126,7 +132,7 @@ def render_all(
                 shares = [future.result() for future in futures]
         done = Rendered(sorted(p for share in shares for p in share.paths), {}, sum(s.rendered for s in shares))
         for share in shares:
-            done.texts.update(share.texts)
+            done.grams.update(share.grams)
         made: set[str] = set()
         for rel in done.paths:
             target = os.path.join(root, rel)

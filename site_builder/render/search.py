@@ -18,6 +18,7 @@ import re
 import unicodedata
 from array import array
 from collections import defaultdict
+from collections.abc import Container
 from html import unescape
 from pathlib import Path
 
@@ -132,35 +133,36 @@ def _entry(ctx: SiteContext, view: View) -> dict[str, str]:
     }
 
 
-def write_search_index(root: Path, ctx: SiteContext, texts: dict[str, Searchable]) -> None:
-    """Write search/index.json (pages and bigram postings) and search/text/N.txt (each page's text as written).
+def text_paths(ctx: SiteContext, pages: Container[str]) -> dict[str, str]:
+    """Where each searched page's text goes (search/text/N.txt), by the page's path: N is the page's number
+    in the index, counted over the views in order whose page is among `pages` (the record pages built)."""
+    found = (page for view in ctx.views if (page := ctx.page_of(view)) in pages)
+    return {page: f"{TEXTS}/{number}.txt" for number, page in enumerate(found)}
 
-    `texts` holds what searchable() kept of each record page, by its path; it is emptied once written. The
+
+def write_search_index(root: Path, ctx: SiteContext, grams: dict[str, str]) -> None:
+    """Write search/index.json: the pages and their bigram postings (each page's text, search/text/N.txt, was
+    written with the page, at its text_paths() place).
+
+    `grams` holds what searchable() kept of each record page, by its path; it is emptied once read. The
     index is written in pieces and its postings kept as arrays: a 10,000-page build never holds it whole."""
-    found = [(view, page) for view in ctx.views if (page := ctx.page_of(view)) in texts]
+    found = [view for view in ctx.views if ctx.page_of(view) in grams]
     postings: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
-    for number, (_view, page) in enumerate(found):
-        grams = texts[page][1]
-        for gram in grams.split("\n") if grams else ():
+    for number, view in enumerate(found):
+        page_grams = grams.pop(ctx.page_of(view))
+        for gram in page_grams.split("\n") if page_grams else ():
             postings[gram].append(number)
-    (root / TEXTS).parent.mkdir(parents=True, exist_ok=True)
+    (root / INDEX).parent.mkdir(parents=True, exist_ok=True)
     # the bytes of json.dumps(index, ensure_ascii=False, separators=(",", ":")), written in pieces
     with open(root / INDEX, "w", encoding="utf-8", newline="") as stream:
         stream.write('{"version":1,"pages":')
-        stream.write(_json([_entry(ctx, view) for view, _page in found]))
+        stream.write(_json([_entry(ctx, view) for view in found]))
         stream.write(',"grams":{')
         stream.writelines(
             f"{',' if i else ''}{_json(gram)}:[{','.join(map(str, numbers))}]"
             for i, (gram, numbers) in enumerate(sorted(postings.items()))
         )
         stream.write("}}")
-    del postings
-    if found:
-        (root / TEXTS).mkdir()
-    for number in sorted(range(len(found)), key=str):  # in name order, as every other folder is written
-        with open(root / TEXTS / f"{number}.txt", "wb") as out:
-            out.write(texts[found[number][1]][0].encode("utf-8"))
-    texts.clear()
 
 
 def _json(value: object) -> str:
