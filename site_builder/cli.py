@@ -28,6 +28,7 @@ from .sheets.layouts import LAYOUTS  # plain data: cheap to import
 
 clickzh.install()
 PROGRESS_AFTER = 2.0  # seconds: shorter builds show no progress bar
+QUIET_HELP = "少输出：不显示进度和完成信息，build 也不列出合规提示（错误和警告照常显示）"
 
 
 class DateParam(click.ParamType):
@@ -79,7 +80,7 @@ def declared_type_names() -> list[str]:
 @click.option(
     "-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=".", help="站点目录（默认当前目录）"
 )
-@click.option("-q", "--quiet", is_flag=True, help="只输出错误")
+@click.option("-q", "--quiet", is_flag=True, help=QUIET_HELP)
 @click.version_option(None, "-V", "--version", package_name="sanwu", message="sanwu %(version)s", help="显示版本号")
 @click.help_option("-h", "--help", help="显示本帮助")
 @click.pass_context
@@ -271,7 +272,7 @@ def build(
         sys.exit(130)
     progress.close()
     for problem in built.problems.sorted():
-        if problem.severity != "error":
+        if problem.severity == "warning" or (problem.severity == "finding" and not quiet()):
             click.echo(problem.format(), err=True)
     if built.recorded:
         say(f"审计记录：新增 {built.recorded} 条修订（content/_audit/），请连同内容一起提交到 git")

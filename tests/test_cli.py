@@ -65,6 +65,13 @@ def test_quiet_build_prints_nothing_and_errors_still_show(site) -> None:
     assert result.exit_code == 1 and "approved_by" in result.output
 
 
+def test_quiet_build_leaves_out_the_compliance_findings(site) -> None:
+    project = site(SITE)
+    later = ("build", "--no-pdf", "--no-record", "--as-of", "2027-01-20")  # December's ledger is then overdue
+    assert "合规提示" in run(project, *later).output
+    assert run(project, "-q", *later).output == ""
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run(tmp_path, "check").exit_code == 2  # no content/
     assert run(tmp_path, "build").exit_code == 2
