@@ -143,3 +143,20 @@ SMALLEST_CHART_TEXT = """
 def smallest_chart_text(page: Page) -> float:
     """The smallest chart label on the page in CSS pixels as drawn (infinity when there is no chart)."""
     return float(page.evaluate(SMALLEST_CHART_TEXT))
+
+
+BROKEN_WORDS = """
+() => Array.from(document.querySelectorAll("th, td"), (cell) => {
+  const text = cell.textContent.trim();
+  if (text.length < 2 || text.length > 4 || /\\s/.test(text)) return null;
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  const lines = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
+  return lines.size > 1 ? `${text}（${lines.size} 行）` : null;
+}).filter(Boolean)
+"""
+
+
+def broken_short_cells(page: Page) -> list[str]:
+    """Table cells of two to four characters that the layout breaks over several lines (类 / 别)."""
+    return [str(cell) for cell in page.evaluate(BROKEN_WORDS)]

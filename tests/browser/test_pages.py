@@ -1,5 +1,5 @@
 """Every page of every audience in a real browser at 390 px: no sideways scroll, no axe violation, no console
-error, chart labels of at least 12 px."""
+error, chart labels of at least 12 px, no short table cell broken over lines."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page
 
 from site_builder.records import AUDIENCES
-from tests.browser.conftest import CSP, axe_violations, horizontal_overflow, smallest_chart_text
+from tests.browser.conftest import CSP, axe_violations, broken_short_cells, horizontal_overflow, smallest_chart_text
 from tests.conftest import REPO
 
 
@@ -32,6 +32,7 @@ def test_every_page_fits_a_phone_and_passes_axe(audience: str, example_site: Pat
         smallest = smallest_chart_text(phone)
         if smallest < 12:
             failures.append(f"{path}: chart text {smallest:.1f} px (under 12 px)")
+        failures += [f"{path}: 表格单元格 {cell} 被折成多行" for cell in broken_short_cells(phone)]
         failures += [f"{path}: axe {line}" for line in axe_violations(phone)]
         failures += [f"{path}: {line}" for line in phone.problems]  # type: ignore[attr-defined]
     assert failures == [], "\n".join(failures)
