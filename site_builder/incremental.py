@@ -17,6 +17,7 @@ import io
 import os
 import pickle
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -192,6 +193,47 @@ def _version(package: str) -> list[str]:
     if spec is None or not spec.origin:
         return []
     return sorted(p.name for p in Path(spec.origin).parent.parent.glob(f"{package}-*.*-info"))
+
+
+Written = dict[str, list[tuple[str, bool]]]  # memo key -> each file its job wrote, and whether it shows the head
+
+
+@dataclass
+class Live:
+    """What the live build of an audience holds: its folder, the chain head its pages show, and the files each
+    memoized job wrote there (a later build links those it would write the same instead of writing them)."""
+
+    folder: str
+    head: bytes
+    written: Written
+
+
+def _identity(folder: Path) -> tuple[str, int, int] | None:
+    """A folder as it is now: where it really is, and which folder it is (each build swaps in a new one)."""
+    try:
+        real = os.path.realpath(folder)
+        stat = os.stat(real)
+    except OSError:
+        return None
+    return real, stat.st_dev, stat.st_ino
+
+
+def live_files(project: Path, folder: Path) -> Live | None:
+    """What the live output folder holds, if the last build's account of it is about the folder now in place."""
+    found = _load(project / MEMO / f"written-{folder.name}.pickle")
+    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], Live):
+        identity = _identity(folder)
+        if identity is not None and found[0] == identity:
+            return found[1]
+    return None
+
+
+def remember_files(project: Path, folder: Path, head: bytes, written: Written) -> None:
+    """An account of what the output folder just swapped in holds, for the next build."""
+    identity = _identity(folder)
+    if identity is not None:
+        account = (identity, Live(identity[0], head, written))
+        _write_atomically(project / MEMO / f"written-{folder.name}.pickle", account)
 
 
 class Memo:

@@ -266,6 +266,7 @@ def build(
         built.not_recorded = why_not
     to_record = pending if recording else []
     steps, done = len(audiences) * (3 if pdf else 2), 0
+    accounts: dict[str, tuple[bytes, incremental.Written]] = {}  # what each audience's new folder holds
     try:
         # Everything is rendered first, with the chain head the new revisions will make; the log is written
         # only when all audiences rendered, and all audiences are switched in only after that.
@@ -296,7 +297,10 @@ def build(
                     memo = incremental.Memo(project, audience)
                     marked = replace(ctx, audit_head=HEAD_MARK if head else None)  # the head goes in as written
                     jobs = render_jobs(env, marked, incremental.Keys(project, marked))
-                    written = render_all(root, jobs, memo, (HEAD_MARK.encode(), (head or "").encode()))
+                    live = incremental.live_files(project, output / audience)
+                    fill = (HEAD_MARK.encode(), (head or "").encode())
+                    written = render_all(root, jobs, memo, fill, live)
+                    accounts[audience] = (fill[1], written.written)
                     memo.keep({job.key for job in jobs if job.key})
                 built.rendered += written.rendered
                 files = render_extras(project, checked, ctx, written.paths)
@@ -322,6 +326,8 @@ def build(
         if exc.errno == errno.ENOSPC:
             shutil.rmtree(project / CACHE, ignore_errors=True)  # a cache must not keep the disk full
         raise
+    for audience, account in accounts.items():
+        incremental.remember_files(project, output / audience, *account)
     incremental.remember(project, incremental.inputs(project, content, options), output, audiences, built)
     dump_timings()
     return built

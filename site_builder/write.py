@@ -183,8 +183,10 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def write_files(root: Path, files: dict[str, bytes]) -> None:
-    """Write every file under root; paths are relative and already checked."""
+    """Write every file under root; paths are relative and already checked. A file already there is replaced,
+    never written into: it may be a hard link to the live build's."""
     for rel, data in sorted(files.items()):
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
         target.write_bytes(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import pickle
 import shutil
 from pathlib import Path
@@ -103,6 +104,32 @@ def test_rebuilds_after_edits_additions_withdrawals_and_deletions_equal_cold_bui
     rebuild(project, "2026-12-05")  # a later day: the 公示 is over
     assert "公示中" not in (project / "output/public/r/noticed.html").read_text(encoding="utf-8")
     assert tree(project / "output") == cold_copy(project, tmp_path / "cold", *ALL, "--as-of", "2026-12-05")
+
+
+def test_a_rebuild_shares_the_files_it_would_write_the_same_and_never_writes_into_the_live_ones(
+    tmp_path: Path,
+) -> None:
+    project = write_site(tmp_path / "site", {"caiwu/2026-11.yaml": NOVEMBER, "notice.md": NOTICE})
+    build(project, "--no-pdf")
+    live = project / "output/public"
+    kept = tmp_path / "kept"  # the live build's files themselves (hard links), to see whether any changed
+    shutil.copytree(live.resolve(), kept, copy_function=os.link)
+    before = tree(kept)
+    edited = NOTICE.replace("注意用火安全", "注意用电安全").replace(
+        "status: approved", "status: approved\nchange_reason: 改正"
+    )
+    (project / "content/notice.md").write_text(edited, encoding="utf-8")
+    build(project, "--no-pdf")  # a new revision: the chain head on every page moves
+
+    assert (live / "data/caiwu/2026-11.csv").samefile(kept / "data/caiwu/2026-11.csv")  # not written again
+    assert not (live / "r/caiwu/2026-11.html").samefile(kept / "r/caiwu/2026-11.html")
+    assert tree(kept) == before  # the old build's files hold what they held
+    assert tree(project / "output") == cold_copy(project, tmp_path / "cold", "--no-pdf")
+
+    (live / "data/caiwu/2026-11.csv").unlink()  # a file lost from the live build is made again
+    (project / "content/notice.md").write_text(edited.replace("用电", "用气").replace("改正", "再改"), encoding="utf-8")
+    build(project, "--no-pdf")
+    assert tree(project / "output") == cold_copy(project, tmp_path / "cold", "--no-pdf")
 
 
 def test_pdfs_reused_from_the_cache_equal_cold_renders(tmp_path: Path) -> None:

@@ -6,11 +6,16 @@ import csv
 import io
 import json
 from decimal import Decimal
+from html import escape as _escape
 from typing import Any
-from xml.sax.saxutils import escape
 
 from ..project import View
 from ..schema import to_plain
+
+
+def escape(text: str) -> str:
+    """Text for XML: &, < and > as entities, quotes left as they are (xml.sax.saxutils.escape imports urllib)."""
+    return _escape(text, quote=False)
 
 
 def data_paths(view: View) -> dict[str, str]:

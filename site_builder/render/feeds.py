@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from xml.sax.saxutils import escape
 
 from ..config import SiteConfig
+from .data import escape
 
 MAX_ENTRIES = 100
 

@@ -5,6 +5,9 @@ every n-th job and writes its files straight into a scratch folder. A job whose 
 since an earlier build (same memo key) is not rendered: its bytes come from the memo. Pages are
 rendered with a placeholder where the audit chain head goes and the head is put in when they are
 written, so a new revision (which moves the head on every page) re-renders only what it changed.
+A file the live build already holds exactly as it would be written (same memo key, and the same
+head if it shows one) is not written again: the new build gets a hard link to the live file. No
+file of a build folder is ever written into once made, so the live site never changes through it.
 Where forking is unsafe (a threaded `sanwu serve`) or only one CPU is allowed, everything runs in
 this process.
 """
@@ -17,10 +20,10 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..incremental import Memo
+from ..incremental import Live, Memo, Written
 from .search import Searchable, searchable
 
 Item = Callable[[], Iterator[tuple[str, bytes]]]  # renders one page (or a record's data files)
@@ -37,17 +40,21 @@ class Job:
 
 @dataclass
 class Rendered:
-    """What render_all wrote: the paths, the text and bigrams of each searched page, how many were rendered."""
+    """What render_all wrote: the paths, the text and bigrams of each searched page, how many were rendered,
+    which files are links to the live build's, and the files of each memoized job (for the next build)."""
 
     paths: list[str]
     texts: dict[str, Searchable]
     rendered: int
+    linked: set[str] = field(default_factory=set)
+    written: Written = field(default_factory=dict)
 
 
 _JOBS: list[Job] = []  # what forked workers render (set just before forking)
 _ROOT: Path = Path()
 _MEMO: Memo | None = None
 _FILL: tuple[bytes, bytes] = (b"", b"")  # (placeholder, what replaces it)
+_LIVE: Live | None = None
 
 
 def worker_count() -> int:
@@ -89,34 +96,66 @@ def _produce(job: Job) -> tuple[list[tuple[str, bytes]], Searchable | None, bool
     return files, text, True
 
 
+def _in_live(key: str) -> tuple[list[tuple[str, bool]], set[str]]:
+    """The files a job of this key wrote in the live build, and those of them it holds exactly as this build
+    would write them (all, unless the chain head moved: then those that do not show it)."""
+    before = _LIVE.written.get(key, []) if _LIVE else []
+    moved = _LIVE is not None and _LIVE.head != _FILL[1]
+    return before, {rel for rel, shows in before if not (shows and moved)}
+
+
 def _run_share(index: int, step: int) -> Rendered:
     out = Rendered([], {}, 0)
     placeholder, head = _FILL
     root = str(_ROOT)
     _MADE.clear()
     for job in _JOBS[index::step]:
+        before, same = _in_live(job.key) if job.key else ([], set())
+        if job.key and before and len(same) == len(before) and not job.search:
+            out.written[job.key] = before
+            out.paths += same
+            out.linked |= same
+            continue  # nothing to read or write: every file is linked
         files, text, fresh = _produce(job)
         out.rendered += fresh
         for rel, data in files:
-            write_file(root, rel, data.replace(placeholder, head) if placeholder else data)
+            if rel in same:
+                out.linked.add(rel)
+            else:
+                write_file(root, rel, data.replace(placeholder, head) if placeholder else data)
             out.paths.append(rel)
+        if job.key:
+            out.written[job.key] = [(rel, bool(placeholder) and placeholder in data) for rel, data in files]
         if text is not None:
             out.texts[files[0][0]] = text
     return out
 
 
-def render_all(
-    root: Path, jobs: list[Job], memo: Memo | None = None, fill: tuple[bytes, bytes] = (b"", b"")
-) -> Rendered:
-    """Render (or take from the memo) every job and write its files under root, `fill` substituted.
+def _link(source: str, target: str) -> bool:
+    try:
+        os.link(source, target)
+    except OSError:  # gone from the live build, or a file system without hard links
+        return False
+    return True
 
-    Workers write into a scratch folder beside root; the files are then moved into root in path
-    order, so root's directories list them in the same order however many workers there were.
+
+def render_all(
+    root: Path,
+    jobs: list[Job],
+    memo: Memo | None = None,
+    fill: tuple[bytes, bytes] = (b"", b""),
+    live: Live | None = None,
+) -> Rendered:
+    """Render (or take from the memo) every job and write its files under root, `fill` substituted; files
+    the live build holds as they would be written are linked from it.
+
+    Workers write into a scratch folder beside root; the files are then moved (or linked) into root in
+    path order, so root's directories list them in the same order however many workers there were.
     """
-    global _JOBS, _ROOT, _MEMO, _FILL
+    global _JOBS, _ROOT, _MEMO, _FILL, _LIVE
     scratch = root.with_name(root.name + "-parts")
     workers = min(worker_count(), max(1, len(jobs) // 50))  # a small site is not worth a fork
-    _JOBS, _ROOT, _MEMO, _FILL = jobs, scratch, memo, fill
+    _JOBS, _ROOT, _MEMO, _FILL, _LIVE = jobs, scratch, memo, fill, live
     try:
         if workers <= 1 or not can_fork():
             shares = [_run_share(0, 1)]
@@ -127,15 +166,24 @@ def render_all(
         done = Rendered(sorted(p for share in shares for p in share.paths), {}, sum(s.rendered for s in shares))
         for share in shares:
             done.texts.update(share.texts)
+            done.linked |= share.linked
+            done.written.update(share.written)
         made: set[str] = set()
+        owners: dict[str, str] = {}  # which job wrote each file (only if a link fails)
         for rel in done.paths:
             target = os.path.join(root, rel)
             folder = os.path.dirname(target)
             if folder not in made:
                 os.makedirs(folder, exist_ok=True)
                 made.add(folder)
-            os.replace(os.path.join(scratch, rel), target)
+            if rel not in done.linked:
+                os.replace(os.path.join(scratch, rel), target)
+            elif not _link(os.path.join(live.folder if live else "", rel), target):
+                owners = owners or {r: key for key, files in done.written.items() for r, _ in files}
+                job = next(job for job in jobs if job.key == owners[rel])  # the live file is gone: made again
+                data = dict(_produce(job)[0])[rel]
+                write_file(str(root), rel, data.replace(*fill) if fill[0] else data)
         return done
     finally:
-        _JOBS, _ROOT, _MEMO, _FILL = [], Path(), None, (b"", b"")
+        _JOBS, _ROOT, _MEMO, _FILL, _LIVE = [], Path(), None, (b"", b""), None
         shutil.rmtree(scratch, ignore_errors=True)
