@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import bisect
+import contextlib
 import ctypes
 import ctypes.util
 import datetime
@@ -24,6 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,8 @@ import segno
 from .parallel import worker_count
 
 if TYPE_CHECKING:
+    from multiprocessing.synchronize import Event
+
     from .fetcher import RootedFetcher
 
 # WeasyPrint (seconds to import) and pikepdf are imported only where a PDF is typeset or assembled:
@@ -794,11 +798,15 @@ class Press:
         HTML is made here, as late as it can be)."""
         css, fonts = self.cache.css, self.cache.fonts
         context = _pool_context()
+        made: dict[str, PdfJob] = {}  # HTML made by the helper while this process loaded WeasyPrint
         if context.get_start_method() == "fork":
             _PLANNED.update(self.plans)  # before the pool forks its workers (at the first submit)
-            # WeasyPrint imported, fonts and sheets loaded once, for every worker.
-            for root in {os.path.realpath(plan.base_dir) for plan in self.plans.values()}:
-                _typesetter(css, fonts, Path(root))
+            helper = _HtmlHelper(list(self.queue))
+            try:  # WeasyPrint imported, fonts and sheets loaded once, for every worker
+                for root in {os.path.realpath(plan.base_dir) for plan in self.plans.values()}:
+                    _typesetter(css, fonts, Path(root))
+            finally:
+                made = helper.collect()
         scratch = tempfile.TemporaryDirectory(prefix="sanwu-pdf-")
         pool = ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=_worker_started, initargs=(scratch.name,)
@@ -808,10 +816,11 @@ class Press:
             while self.queue or running:
                 while self.queue and len(running) <= workers:  # one waiting, for a worker that finishes
                     key = self.queue.popleft()
-                    if key in _PLANNED:
+                    if key in _PLANNED and key not in made:
                         running[pool.submit(_typeset_planned, key, css, fonts)] = key
                     else:
-                        running[pool.submit(_render_job, self.plans[key].make(), css, fonts)] = key
+                        job = made.pop(key) if key in made else self.plans[key].make()
+                        running[pool.submit(_render_job, job, css, fonts)] = key
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     self._typeset(running.pop(future), future.result())
@@ -839,6 +848,41 @@ def _worker_started(scratch: str) -> None:
     """A worker's temporary files (WeasyPrint's copies of the fonts) go to scratch, which the build removes:
     a worker ends with os._exit, so nothing of its own would."""
     tempfile.tempdir = scratch
+
+
+class _HtmlHelper:
+    """A process forked while this one loads WeasyPrint, fonts and sheets (about a second on one CPU, the first
+    time) that makes the HTML of the first documents to typeset meanwhile, so that the other CPU is not idle."""
+
+    def __init__(self, keys: list[str]) -> None:
+        fork = multiprocessing.get_context("fork")
+        self.reader, writer = fork.Pipe(duplex=False)
+        self.enough = fork.Event()
+        self.process = fork.Process(target=_make_planned, args=(keys, self.enough, writer), daemon=True)
+        self.process.start()
+        writer.close()
+
+    def collect(self) -> dict[str, PdfJob]:
+        """What it has made (it stops after the document it is making)."""
+        self.enough.set()
+        made: dict[str, PdfJob] = {}
+        with contextlib.suppress(EOFError):  # it failed: the workers make every document
+            made = self.reader.recv()
+        self.reader.close()
+        self.process.join()
+        return made
+
+
+def _make_planned(keys: list[str], enough: Event, made: Connection) -> None:
+    """In the helper: each document's HTML in turn until there is enough, then all of it at once."""
+    jobs: dict[str, PdfJob] = {}
+    with contextlib.suppress(BaseException):  # an error is reported by the worker that makes the document again
+        for key in keys:
+            if enough.is_set():
+                break
+            jobs[key] = _PLANNED[key].make()
+    with contextlib.suppress(BaseException):  # the build was interrupted
+        made.send(jobs)
 
 
 def _typeset_planned(key: str, css_text: str, fonts: FontChoice) -> Rendered:
