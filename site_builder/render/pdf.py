@@ -728,11 +728,11 @@ def render_cached(jobs: Sequence[PdfJob | PlannedPdf], cache_dir: Path, processe
 class Press:
     """Typesets documents through a cache on as many processes as this one may use CPUs.
 
-    Documents are typeset in the order they are added, an urgent one before all that wait; iterating
-    gives each document's name and bytes as soon as it is done (from the cache, else typeset and cached
-    at once), and documents added meanwhile, say a cover made from finished notices, share the same
-    workers. Workers fork when the first document is to be typeset, and make the HTML of the documents
-    planned by then themselves; a document added later has its HTML made here (so do spawned workers).
+    Documents are typeset in the order they are added; iterating gives each document's name and bytes
+    as soon as it is done (from the cache, else typeset and cached at once), and documents added
+    meanwhile, say a cover made from finished notices, join the queue on the same workers. Workers fork
+    when the first document is to be typeset, and make the HTML of the documents planned by then
+    themselves; a document added later has its HTML made here (so do spawned workers).
     """
 
     def __init__(self, cache: PdfCache, processes: int | None = None) -> None:
@@ -744,7 +744,7 @@ class Press:
         self.done: dict[str, bytes] = {}  # key -> bytes, of every document done
         self.ready: deque[tuple[str, bytes]] = deque()  # (name, bytes) not yet given out
 
-    def add(self, name: str, job: PdfJob | PlannedPdf, urgent: bool = False) -> None:
+    def add(self, name: str, job: PdfJob | PlannedPdf) -> None:
         """Ask for a document under name (the same document asked twice is typeset once)."""
         plan = job if isinstance(job, PlannedPdf) else planned(job)
         key = self.cache.key(plan.inputs, plan.base_dir)
@@ -759,10 +759,7 @@ class Press:
                 self._finished(key, cached)
             else:
                 self.plans[key] = plan
-                if urgent:
-                    self.queue.appendleft(key)
-                else:
-                    self.queue.append(key)
+                self.queue.append(key)
 
     def _finished(self, key: str, pdf: bytes) -> None:
         self.done[key] = pdf
@@ -793,8 +790,8 @@ class Press:
         yield from self._pooled(workers)
 
     def _pooled(self, workers: int) -> Iterator[tuple[str, bytes]]:
-        """Typeset on workers, keeping only as many documents in the pool as it can start at once, so that an
-        urgent one added meanwhile does not wait behind the rest."""
+        """Typeset on workers, handing out a document only when a worker is about to be free (a spawned worker's
+        HTML is made here, as late as it can be)."""
         css, fonts = self.cache.css, self.cache.fonts
         context = _pool_context()
         if context.get_start_method() == "fork":

@@ -225,8 +225,8 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
 
 
 def typesetting_order(jobs: dict[str, pdf.PlannedPdf], bundles: list[Bundle]) -> list[str]:
-    """What no bundle waits for first, then the notices month by month, so that each month's bundle is bound
-    while later months are typeset; the longest first, the shortest month last (its bundle ends the build)."""
+    """What no bundle waits for first, then the notices month by month, so that the bundles of the months done
+    are ready to keep both workers busy while the last notices finish; the longest first."""
     in_bundles = {part for bundle in bundles for part in bundle.parts}
 
     def longest_first(paths: Iterable[str]) -> list[str]:
@@ -265,8 +265,9 @@ COVER, HEADS = "#cover", "#heads"  # a bundle's path with these names its cover 
 @dataclass
 class Binder:
     """Binds each month's bundle once its notices are done: from the cache, else its cover and running heads
-    (a few small pages, typeset before anything else waiting) with the notices' own PDFs joined behind them,
-    so that a changed notice is never typeset twice."""
+    (a few small pages, queued behind the notices still waiting: they keep the workers busy while the last
+    notices finish) with the notices' own PDFs joined behind them, so that a changed notice is never typeset
+    twice."""
 
     env: jinja2.Environment
     ctx: SiteContext
@@ -312,12 +313,12 @@ class Binder:
             {"title": v.title, "published_on": v.published_on, "pages": pdf.page_shapes(part)}
             for v, part in zip(bundle.views, parts)
         ]
-        for template, tagged, name in (("pdf/bundle_heads.html", False, HEADS), ("pdf/bundle.html", True, COVER)):
+        for template, tagged, name in (("pdf/bundle.html", True, COVER), ("pdf/bundle_heads.html", False, HEADS)):
             html = render_template(
                 self.env, template, bundle.path, self.ctx, paper=True, title=bundle.title, items=items
             )
             job = pdf.PdfJob(html, self.base, bundle.title, self.author, bundle.created, tagged=tagged)
-            self.press.add(bundle.path + name, job, urgent=True)  # the cover is added last: it goes first
+            self.press.add(bundle.path + name, job)
 
 
 def renderer_identity() -> str:
