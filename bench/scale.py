@@ -155,8 +155,8 @@ def main() -> None:
             if not args.no_incremental:
                 res["unchanged"] = bench.sanwu(*BUILD)
                 edits = []
-                for n in range(1, args.rounds + 1):
-                    bench.edit_notice(n)
+                for correction in range(1, args.rounds + 1):
+                    bench.edit_notice(correction)
                     edits.append(bench.sanwu(*BUILD))
                 res["one notice"] = best(edits)
             res["check"] = bench.sanwu("check")

@@ -7,6 +7,7 @@ import errno
 import functools
 import gc
 import os
+import pickle
 import posixpath
 import shutil
 from collections import Counter
@@ -14,13 +15,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from jinja2 import Environment
 
-from . import gate, gitinfo, incremental, trail
+from . import audit, gate, gitinfo, incremental, trail
 from .catalog import Catalog, Locations, build_catalog, check_record, due_calendar, make_record
 from .config import PLACEHOLDER_URL, SiteConfig, load_config
-from .errors import ContentErrors, Location, Problems, SanwuError, UsageError
+from .errors import ContentErrors, Location, Problem, Problems, SanwuError, UsageError
 from .load import find_files, load_record_file
 from .project import View, project_catalog, visible_findings
 from .records import AUDIENCES, TYPES, Record
@@ -37,7 +39,7 @@ from .render.html import (
     render_page,
     web_stylesheet,
 )
-from .render.parallel import Job, render_all
+from .render.parallel import Job, can_fork, render_all, worker_count
 from .render.search import text_paths, write_search_index
 from .timing import dump as dump_timings
 from .timing import stage
@@ -71,6 +73,7 @@ class Built:
     rendered: int = 0  # pages and data files rendered (the others were unchanged and taken from the memo)
 
 
+T = TypeVar("T")
 Progress = Callable[[str, int, int], None]  # (what is being done, steps done, steps in all)
 
 
@@ -250,8 +253,14 @@ def build(
     checked.site.base_urls.update(base_urls or {})
     recording, why_not = decide_recording(project, checked.site, record, drafts)
     preview = drafts or record is False
+    severity = "warning" if preview else "error"
+    # The trail is planned on the other CPU while the first audience is projected: neither reads what the other makes.
+    planned = in_background(functools.partial(_plan, checked, project, day, severity))
+    with stage("project"):
+        projected = {audiences[0]: project_catalog(checked.catalog, audiences[0], day, drafts, checked.site)}
     with stage("trail plan"):
-        pending = trail.plan(project, checked.catalog, day, checked.problems, "warning" if preview else "error")
+        pending, found = planned()
+    checked.problems.items.extend(found)
     check_settings(project, checked.site, checked.problems, strict)
     errors = checked.problems.errors(strict)
     if errors:
@@ -281,7 +290,9 @@ def build(
                 report(f"{label}：页面", done, steps)
                 site = checked.site.for_audience(audience)
                 with stage("project"):
-                    views = project_catalog(checked.catalog, audience, day, drafts, site)
+                    views = projected.pop(audience, None)
+                    if views is None:
+                        views = project_catalog(checked.catalog, audience, day, drafts, site)
                 with stage("history"):
                     history = trail.histories(project, entries + waiting, views, audience, day, site, unwritten)
                 trail.mark_pending(history, entries[-1].seq if entries else 0)
@@ -333,6 +344,45 @@ def build(
 
 
 AUDIENCE_LABEL = {"public": "公开版", "party": "党员版", "committee": "两委版"}
+
+
+def _plan(checked: Checked, project: Path, day: dt.date, severity: str) -> tuple[list[audit.Pending], list[Problem]]:
+    """trail.plan: the revisions to record, and the problems it adds to those already found."""
+    problems = Problems(list(checked.problems.items))
+    pending = trail.plan(project, checked.catalog, day, problems, severity)
+    return pending, problems.items[len(checked.problems.items) :]
+
+
+def in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Start work in a forked copy of this process and return a function that waits for its result.
+
+    Where forking is unsafe or only one CPU is allowed, the work is done here and now. If the copy fails in
+    any way, the work is done again here, so its error is raised as it would have been without the copy."""
+    if worker_count() < 2 or not can_fork():
+        result = work()
+        return lambda: result
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the copy: send the result, or nothing, and leave without running any exit handler
+        try:
+            os.close(read)
+            with os.fdopen(write, "wb") as stream:
+                pickle.dump(work(), stream, protocol=5)
+        finally:
+            os._exit(0)
+    os.close(write)
+
+    def wait() -> T:
+        try:
+            with os.fdopen(read, "rb") as stream:
+                result: T = pickle.load(stream)
+        except Exception:  # noqa: BLE001 - the copy failed: the work is done again, here
+            result = work()
+        finally:
+            os.waitpid(pid, 0)
+        return result
+
+    return wait
 
 
 def _label(project: Path, output: Path) -> str:

@@ -8,7 +8,10 @@ import pickle
 import shutil
 from pathlib import Path
 
+import pytest
+
 from site_builder import pipeline
+from site_builder.errors import SanwuError
 from site_builder.records import AUDIENCES
 from tests.conftest import LEDGER, NOTICE, SITE_YAML, run, write_site
 
@@ -190,3 +193,16 @@ def test_damaged_caches_are_rebuilt_not_a_traceback(tmp_path: Path) -> None:
         path.write_bytes(data[: len(data) // 2] if number % 2 else pickle.dumps(("a result of the wrong shape",)))
     assert rebuild(project) > 0  # nothing damaged was taken for a result
     assert tree(project / "output") == before == cold_copy(project, tmp_path / "cold", *ALL)
+
+
+def test_work_done_in_a_forked_copy_gives_its_result_and_its_errors_as_if_done_here() -> None:
+    assert pipeline.in_background(lambda: {"pending": [1, 2], "problems": ("甲",)})() == {
+        "pending": [1, 2],
+        "problems": ("甲",),
+    }
+
+    def broken() -> None:
+        raise SanwuError("审计日志无法读取")
+
+    with pytest.raises(SanwuError, match="审计日志无法读取"):
+        pipeline.in_background(broken)()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import bisect
+import contextlib
 import ctypes
 import ctypes.util
 import datetime
@@ -20,9 +21,11 @@ import re
 import subprocess
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +34,8 @@ import segno
 from .parallel import worker_count
 
 if TYPE_CHECKING:
+    from multiprocessing.synchronize import Event
+
     from .fetcher import RootedFetcher
 
 # WeasyPrint (seconds to import) and pikepdf are imported only where a PDF is typeset or assembled:
@@ -710,32 +715,121 @@ class PdfCache:
     def render(self, jobs: Sequence[PdfJob | PlannedPdf], processes: int | None = None) -> list[bytes]:
         """Render jobs to PDF bytes, reusing the cache; misses render in parallel, largest first, and each
         reaches the cache as soon as it is done (an interrupted build keeps every finished PDF)."""
+        press = Press(self, processes)
+        # Longest documents first, so the last one to finish is a short one, not a long one running alone.
         plans = [job if isinstance(job, PlannedPdf) else planned(job) for job in jobs]
-        keys = [self.key(plan.inputs, plan.base_dir) for plan in plans]
-        results: dict[str, bytes] = {}
-        missing: dict[str, PlannedPdf] = {}
-        for key, plan in zip(keys, plans, strict=True):
-            if key in results or key in missing:
-                continue
-            cached = self.read(key, plan.base_dir)
-            if cached is None:
-                missing[key] = plan
-            else:
-                results[key] = cached
-        if missing:
-            LOGGER.info("PDF: %d cached, %d to render", len(results), len(missing))
-            common_faces(self.fonts)  # cut once, before any worker starts
-            # Longest documents first, so the last one to finish is a short one, not a long one running alone.
-            order = sorted(missing, key=lambda k: (-missing[k].weight, k))
-            for key, rendered in _render_many(order, missing, self.css, self.fonts, processes):
-                self.write(key, rendered)
-                results[key] = rendered.pdf
-        return [results[key] for key in keys]
+        for number in sorted(range(len(plans)), key=lambda n: -plans[n].weight):
+            press.add(str(number), plans[number])
+        results = dict(press)
+        return [results[str(number)] for number in range(len(plans))]
 
 
 def render_cached(jobs: Sequence[PdfJob | PlannedPdf], cache_dir: Path, processes: int | None = None) -> list[bytes]:
     """Render jobs to PDF bytes through the cache in cache_dir (see PdfCache.render)."""
     return PdfCache(cache_dir).render(jobs, processes) if jobs else []
+
+
+class Press:
+    """Typesets documents through a cache on as many processes as this one may use CPUs.
+
+    Documents are typeset in the order they are added; iterating gives each document's name and bytes
+    as soon as it is done (from the cache, else typeset and cached at once), and documents added
+    meanwhile, say a cover made from finished notices, join the queue on the same workers. Workers fork
+    when the first document is to be typeset, and make the HTML of the documents planned by then
+    themselves; a document added later has its HTML made here (so do spawned workers).
+    """
+
+    def __init__(self, cache: PdfCache, processes: int | None = None) -> None:
+        self.cache = cache
+        self.processes = processes
+        self.names: dict[str, list[str]] = {}  # key -> the names waiting for it
+        self.plans: dict[str, PlannedPdf] = {}  # key -> plan, of those still to typeset
+        self.queue: deque[str] = deque()  # keys to typeset, next first
+        self.done: dict[str, bytes] = {}  # key -> bytes, of every document done
+        self.ready: deque[tuple[str, bytes]] = deque()  # (name, bytes) not yet given out
+
+    def add(self, name: str, job: PdfJob | PlannedPdf) -> None:
+        """Ask for a document under name (the same document asked twice is typeset once)."""
+        plan = job if isinstance(job, PlannedPdf) else planned(job)
+        key = self.cache.key(plan.inputs, plan.base_dir)
+        if key in self.done:
+            self.ready.append((name, self.done[key]))
+        elif key in self.names:
+            self.names[key].append(name)
+        else:
+            self.names[key] = [name]
+            cached = self.cache.read(key, plan.base_dir)
+            if cached is not None:
+                self._finished(key, cached)
+            else:
+                self.plans[key] = plan
+                self.queue.append(key)
+
+    def _finished(self, key: str, pdf: bytes) -> None:
+        self.done[key] = pdf
+        self.ready.extend((name, pdf) for name in self.names.pop(key))
+
+    def _typeset(self, key: str, rendered: Rendered) -> None:
+        self.cache.write(key, rendered)
+        self.plans.pop(key)
+        self._finished(key, rendered.pdf)
+
+    def __iter__(self) -> Iterator[tuple[str, bytes]]:
+        """(name, bytes) of each document as soon as it is done, until none is left to do."""
+        while self.ready:
+            yield self.ready.popleft()
+        if not self.queue:
+            return
+        LOGGER.info("PDF: %d cached, %d to render", len(self.done), len(self.queue))
+        css, fonts = self.cache.css, self.cache.fonts
+        common_faces(fonts)  # cut once, before any worker starts
+        workers = min(max(1, self.processes or worker_count()), len(self.queue))
+        if workers <= 1:
+            while self.queue:
+                key = self.queue.popleft()
+                self._typeset(key, _render_job(self.plans[key].make(), css, fonts))
+                while self.ready:
+                    yield self.ready.popleft()
+            return
+        yield from self._pooled(workers)
+
+    def _pooled(self, workers: int) -> Iterator[tuple[str, bytes]]:
+        """Typeset on workers, handing out a document only when a worker is about to be free (a spawned worker's
+        HTML is made here, as late as it can be)."""
+        css, fonts = self.cache.css, self.cache.fonts
+        context = _pool_context()
+        made: dict[str, PdfJob] = {}  # HTML made by the helper while this process loaded WeasyPrint
+        if context.get_start_method() == "fork":
+            _PLANNED.update(self.plans)  # before the pool forks its workers (at the first submit)
+            helper = _HtmlHelper(list(self.queue))
+            try:  # WeasyPrint imported, fonts and sheets loaded once, for every worker
+                for root in {os.path.realpath(plan.base_dir) for plan in self.plans.values()}:
+                    _typesetter(css, fonts, Path(root))
+            finally:
+                made = helper.collect()
+        scratch = tempfile.TemporaryDirectory(prefix="sanwu-pdf-")
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_worker_started, initargs=(scratch.name,)
+        )
+        running: dict[Future[Rendered], str] = {}
+        try:
+            while self.queue or running:
+                while self.queue and len(running) <= workers:  # one waiting, for a worker that finishes
+                    key = self.queue.popleft()
+                    if key in _PLANNED and key not in made:
+                        running[pool.submit(_typeset_planned, key, css, fonts)] = key
+                    else:
+                        job = made.pop(key) if key in made else self.plans[key].make()
+                        running[pool.submit(_render_job, job, css, fonts)] = key
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    self._typeset(running.pop(future), future.result())
+                while self.ready:
+                    yield self.ready.popleft()
+        finally:
+            pool.shutdown(cancel_futures=True)  # interrupted: what has not started never will
+            _PLANNED.clear()
+            scratch.cleanup()
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -756,41 +850,44 @@ def _worker_started(scratch: str) -> None:
     tempfile.tempdir = scratch
 
 
+class _HtmlHelper:
+    """A process forked while this one loads WeasyPrint, fonts and sheets (about a second on one CPU, the first
+    time) that makes the HTML of the first documents to typeset meanwhile, so that the other CPU is not idle."""
+
+    def __init__(self, keys: list[str]) -> None:
+        fork = multiprocessing.get_context("fork")
+        self.reader, writer = fork.Pipe(duplex=False)
+        self.enough = fork.Event()
+        self.process = fork.Process(target=_make_planned, args=(keys, self.enough, writer), daemon=True)
+        self.process.start()
+        writer.close()
+
+    def collect(self) -> dict[str, PdfJob]:
+        """What it has made (it stops after the document it is making)."""
+        self.enough.set()
+        made: dict[str, PdfJob] = {}
+        with contextlib.suppress(EOFError):  # it failed: the workers make every document
+            made = self.reader.recv()
+        self.reader.close()
+        self.process.join()
+        return made
+
+
+def _make_planned(keys: list[str], enough: Event, made: Connection) -> None:
+    """In the helper: each document's HTML in turn until there is enough, then all of it at once."""
+    jobs: dict[str, PdfJob] = {}
+    with contextlib.suppress(BaseException):  # an error is reported by the worker that makes the document again
+        for key in keys:
+            if enough.is_set():
+                break
+            jobs[key] = _PLANNED[key].make()
+    with contextlib.suppress(BaseException):  # the build was interrupted
+        made.send(jobs)
+
+
 def _typeset_planned(key: str, css_text: str, fonts: FontChoice) -> Rendered:
     """In a forked worker: make the document's HTML (templates, QR code) and typeset it."""
     return _render_job(_PLANNED[key].make(), css_text, fonts)
-
-
-def _render_many(
-    order: list[str], plans: dict[str, PlannedPdf], css_text: str, fonts: FontChoice, processes: int | None
-) -> Iterator[tuple[str, Rendered]]:
-    """(key, rendered) as each job finishes, on as many processes as this process may use CPUs. Forked workers
-    make each document's HTML themselves; spawned ones get it made here (a closure cannot be sent)."""
-    workers = min(max(1, processes or worker_count()), len(order))
-    if workers <= 1:
-        for key in order:
-            yield key, _render_job(plans[key].make(), css_text, fonts)
-        return
-    context = _pool_context()
-    forked = context.get_start_method() == "fork"
-    _PLANNED.update(plans if forked else {})  # before the pool forks its workers (at the first submit)
-    for root in {os.path.realpath(plans[key].base_dir) for key in order} if forked else ():
-        _typesetter(css_text, fonts, Path(root))  # WeasyPrint imported, fonts and sheets loaded once, for every worker
-    scratch = tempfile.TemporaryDirectory(prefix="sanwu-pdf-")
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_worker_started, initargs=(scratch.name,)
-    )
-    try:
-        if forked:
-            futures = {pool.submit(_typeset_planned, key, css_text, fonts): key for key in order}
-        else:
-            futures = {pool.submit(_render_job, plans[key].make(), css_text, fonts): key for key in order}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
-    finally:
-        pool.shutdown(cancel_futures=True)  # interrupted: what has not started never will
-        _PLANNED.clear()
-        scratch.cleanup()
 
 
 # -- bundles: assembled from the notices' own PDFs, never typeset again --------------------------

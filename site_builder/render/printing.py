@@ -14,8 +14,8 @@ import math
 import pickle
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -161,7 +161,7 @@ def check_glyphs(views: list[View], fonts: pdf.FontChoice) -> None:
 
 def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dict[str, bytes]:
     """Every PDF of one audience's build: notices and registers cached by their inputs (misses typeset in
-    parallel), then the month bundles assembled from the notices' own PDFs."""
+    parallel), and each month's bundle assembled from its notices' own PDFs as soon as they are done."""
     try:
         cache = pdf.PdfCache(project / CACHE, env.get_template("pdf/paper.css.j2").render())
     except pdf.PdfError as exc:
@@ -170,7 +170,7 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
     author = ctx.site.org or ctx.site.community
     base = project / "content"
     basis = fingerprint.digest(fingerprint.sources(project), ctx.site, ctx.audience)
-    jobs: dict[str, pdf.PdfJob | pdf.PlannedPdf] = {}
+    jobs: dict[str, pdf.PlannedPdf] = {}
     by_month: dict[str, list[View]] = defaultdict(list)
 
     def planned(
@@ -210,72 +210,115 @@ def render_pdfs(project: Path, env: jinja2.Environment, ctx: SiteContext) -> dic
         url = f"{ctx.site.base_url}{page.path}" if ctx.site.base_url else page.path
         qr = pdf.qr_svg(url) if ctx.site.base_url else ""
         html = render_template(env, "pdf/page.html", path, ctx, page=page, content=content, qr=qr, page_url=url)
-        jobs[path] = pdf.PdfJob(html, base, page.title, author, page.date or ctx.as_of)
+        jobs[path] = pdf.planned(pdf.PdfJob(html, base, page.title, author, page.date or ctx.as_of))
     if not jobs:
         return {}
-    files = dict(zip(jobs, cache.render(list(jobs.values()))))
-    bundles = [Bundle.of(ctx, month, views, files) for month, views in sorted(by_month.items())]
-    files.update(assemble_bundles(env, ctx, cache, basis, base, author, bundles))
-    return files
+    bundles = [Bundle.of(ctx, month, views) for month, views in sorted(by_month.items())]
+    press = pdf.Press(cache)
+    for path in typesetting_order(jobs, bundles):
+        press.add(path, jobs[path])
+    binder = Binder(env, ctx, cache, press, basis, base, author, bundles)
+    files: dict[str, bytes] = {}
+    for name, data in press:
+        binder.take(name, data, files)
+    return {path: files[path] for path in [*jobs, *(bundle.path for bundle in bundles)]}
+
+
+def typesetting_order(jobs: dict[str, pdf.PlannedPdf], bundles: list[Bundle]) -> list[str]:
+    """What no bundle waits for first, then the notices month by month, so that the bundles of the months done
+    are ready to keep both workers busy while the last notices finish; the longest first."""
+    in_bundles = {part for bundle in bundles for part in bundle.parts}
+
+    def longest_first(paths: Iterable[str]) -> list[str]:
+        return sorted(paths, key=lambda path: -jobs[path].weight)
+
+    loose = longest_first(path for path in jobs if path not in in_bundles)
+    months = sorted(bundles, key=lambda bundle: -sum(jobs[part].weight for part in bundle.parts))
+    return loose + [path for month in months for path in longest_first(month.parts)]
 
 
 @dataclass
 class Bundle:
-    """A month's bundle: its notices (oldest first) and their PDFs."""
+    """A month's bundle: its notices, oldest first."""
 
     path: str
     title: str
     created: dt.date
     views: list[View]
-    parts: list[bytes]
 
     @classmethod
-    def of(cls, ctx: SiteContext, month: str, views: list[View], files: dict[str, bytes]) -> Bundle:
+    def of(cls, ctx: SiteContext, month: str, views: list[View]) -> Bundle:
         views = sorted(views, key=lambda v: (v.published_on, v.id))
         title = f"{ctx.site.community}{int(month[:4])}年{int(month[5:])}月公开事项汇编"
         created = max(v.published_on for v in views if v.published_on)
-        return cls(f"pdf/bundle/{month}.pdf", title, created, views, [files[record_pdf_path(v)] for v in views])
+        return cls(f"pdf/bundle/{month}.pdf", title, created, views)
+
+    @property
+    def parts(self) -> list[str]:
+        """Its notices' PDF paths, in order."""
+        return [record_pdf_path(view) for view in self.views]
 
 
-def assemble_bundles(
-    env: jinja2.Environment,
-    ctx: SiteContext,
-    cache: pdf.PdfCache,
-    basis: str,
-    base: Path,
-    author: str,
-    bundles: list[Bundle],
-) -> dict[str, bytes]:
-    """Each bundle from the cache, else its cover and running heads typeset (a few small pages) and the
-    notices' own PDFs joined behind them: a changed notice is never typeset twice."""
-    done: dict[str, bytes] = {}
-    keys: dict[str, str] = {}
-    pending: list[Bundle] = []
-    for bundle in bundles:
-        parts = [hashlib.sha256(part).hexdigest() for part in bundle.parts]
-        keys[bundle.path] = cache.key(fingerprint.digest(basis, bundle.path, author, bundle.created, parts), base)
-        found = cache.read(keys[bundle.path], base)
-        if found is None:
-            pending.append(bundle)
-        else:
-            done[bundle.path] = found
-    if not pending:
-        return done
-    jobs: list[pdf.PdfJob] = []
-    for bundle in pending:
+COVER, HEADS = "#cover", "#heads"  # a bundle's path with these names its cover and its running heads
+
+
+@dataclass
+class Binder:
+    """Binds each month's bundle once its notices are done: from the cache, else its cover and running heads
+    (a few small pages, queued behind the notices still waiting: they keep the workers busy while the last
+    notices finish) with the notices' own PDFs joined behind them, so that a changed notice is never typeset
+    twice."""
+
+    env: jinja2.Environment
+    ctx: SiteContext
+    cache: pdf.PdfCache
+    press: pdf.Press
+    basis: str  # digest of the sources and settings every PDF depends on
+    base: Path
+    author: str
+    bundles: list[Bundle]
+    keys: dict[str, str] = field(default_factory=dict)  # bundle path -> its cache key, while it is being bound
+
+    def __post_init__(self) -> None:
+        self.of: dict[str, Bundle] = {}  # the bundle a notice, a cover or running heads is part of
+        for bundle in self.bundles:
+            self.of.update(dict.fromkeys([*bundle.parts, bundle.path + COVER, bundle.path + HEADS], bundle))
+
+    def take(self, name: str, data: bytes, files: dict[str, bytes]) -> None:
+        """Keep a finished document in files; bind the bundle it completes."""
+        files[name] = data
+        bundle = self.of.get(name)
+        if bundle is None:
+            return
+        if name.endswith((COVER, HEADS)):
+            cover, heads = files.get(bundle.path + COVER), files.get(bundle.path + HEADS)
+            if cover is not None and heads is not None:
+                parts = [(view.title, files[part]) for view, part in zip(bundle.views, bundle.parts)]
+                files[bundle.path] = pdf.assemble(cover, heads, parts)
+                self.cache.write(self.keys[bundle.path], pdf.Rendered(files[bundle.path]))
+        elif all(part in files for part in bundle.parts):
+            self.start(bundle, [files[part] for part in bundle.parts], files)
+
+    def start(self, bundle: Bundle, parts: list[bytes], files: dict[str, bytes]) -> None:
+        """A bundle whose notices are all done: from the cache, else its cover and heads sent to be typeset."""
+        digests = [hashlib.sha256(part).hexdigest() for part in parts]
+        inputs = fingerprint.digest(self.basis, bundle.path, self.author, bundle.created, digests)
+        key = self.cache.key(inputs, self.base)
+        found = self.cache.read(key, self.base)
+        if found is not None:
+            files[bundle.path] = found
+            return
+        self.keys[bundle.path] = key
         items = [
             {"title": v.title, "published_on": v.published_on, "pages": pdf.page_shapes(part)}
-            for v, part in zip(bundle.views, bundle.parts)
+            for v, part in zip(bundle.views, parts)
         ]
-        for template, tagged in (("pdf/bundle.html", True), ("pdf/bundle_heads.html", False)):
-            html = render_template(env, template, bundle.path, ctx, paper=True, title=bundle.title, items=items)
-            jobs.append(pdf.PdfJob(html, base, bundle.title, author, bundle.created, tagged=tagged))
-    typeset = cache.render(jobs)
-    for number, bundle in enumerate(pending):
-        cover, heads = typeset[2 * number : 2 * number + 2]
-        done[bundle.path] = pdf.assemble(cover, heads, [(v.title, p) for v, p in zip(bundle.views, bundle.parts)])
-        cache.write(keys[bundle.path], pdf.Rendered(done[bundle.path]))
-    return done
+        for template, tagged, name in (("pdf/bundle.html", True, COVER), ("pdf/bundle_heads.html", False, HEADS)):
+            html = render_template(
+                self.env, template, bundle.path, self.ctx, paper=True, title=bundle.title, items=items
+            )
+            job = pdf.PdfJob(html, self.base, bundle.title, self.author, bundle.created, tagged=tagged)
+            self.press.add(bundle.path + name, job)
 
 
 def renderer_identity() -> str:
