@@ -188,8 +188,9 @@ class Column:
 
 
 class Made(Mapping[str, Any]):
-    """A page's context (an annual report) made only when a page reads it, known by a digest of what it is made
-    from: a rebuild whose inputs did not change neither makes it nor digests it (see made())."""
+    """A mapping made only when first read, known by a digest of what it is made from: a page's context (an
+    annual report; a rebuild whose inputs did not change neither makes it nor digests it, see made()), or what
+    a revision would record of a record (trail.current_records)."""
 
     def __init__(self, key: str, make: Callable[[], dict[str, Any]]) -> None:
         self._key, self._make = key, make
