@@ -257,7 +257,8 @@ def build(
     # The trail is planned on the other CPU while the first audience is projected: neither reads what the other makes.
     planned = in_background(functools.partial(_plan, checked, project, day, severity))
     with stage("project"):
-        projected = {audiences[0]: project_catalog(checked.catalog, audiences[0], day, drafts, checked.site)}
+        first = audiences[0]
+        projected = {first: project_catalog(checked.catalog, first, day, drafts, checked.site.for_audience(first))}
     with stage("trail plan"):
         pending, found = planned()
     checked.problems.items.extend(found)
