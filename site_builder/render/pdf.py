@@ -410,8 +410,22 @@ def common_characters() -> tuple[int, ...]:
 
 
 def font_cache_dir() -> Path:
-    """Where the cut faces are kept for every project on this machine ($XDG_CACHE_HOME/sanwu/fonts)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sanwu" / "fonts"
+    """Where the cut faces are kept for every project on this machine ($XDG_CACHE_HOME/sanwu/fonts; a relative
+    $XDG_CACHE_HOME is ignored, as the XDG specification says: a font's place must be a file URI)."""
+    given = Path(os.environ.get("XDG_CACHE_HOME") or "")
+    return (given if given.is_absolute() else Path.home() / ".cache") / "sanwu" / "fonts"
+
+
+def _replace_atomically(target: Path, data: bytes) -> None:
+    """Write data to target through a temporary file beside it (a reader never sees half a file)."""
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem[:16]}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _match(family: str, bold: bool) -> tuple[str, int] | None:
@@ -490,14 +504,7 @@ def _cut(source: str, index: int, target: Path) -> bool:
     if not data:
         return False
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem[:16]}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    _replace_atomically(target, data)
     return True
 
 
@@ -507,6 +514,11 @@ def common_faces(fonts: FontChoice) -> tuple[Face, ...]:
     font_cache_dir() by the source file (path, index, size, time), HarfBuzz and the cut; () where they cannot be
     cut (the full faces then serve alone, only slower)."""
     faces = []
+    try:
+        folder = font_cache_dir()
+    except RuntimeError:  # no home folder: nowhere to keep a cut
+        return ()
+    made_by = [_library_versions(), HB_SUBSET_FLAGS, hashlib.sha256(repr(common_characters()).encode()).hexdigest()]
     for family in dict.fromkeys([fonts.serif, fonts.sans]):
         sources: list[tuple[str, int]] = []
         for bold in (False, True):
@@ -518,9 +530,8 @@ def common_faces(fonts: FontChoice) -> tuple[Face, ...]:
                 stat = os.stat(source[0])
             except OSError:
                 continue
-            cut = [*source, stat.st_size, stat.st_mtime_ns, _library_versions(), HB_SUBSET_FLAGS]
-            cut.append(hashlib.sha256(repr(common_characters()).encode()).hexdigest())
-            target = font_cache_dir() / f"{hashlib.sha256(json.dumps(cut).encode()).hexdigest()[:32]}.otf"
+            cut = [*source, stat.st_size, stat.st_mtime_ns, *made_by]
+            target = folder / f"{hashlib.sha256(json.dumps(cut).encode()).hexdigest()[:32]}.otf"
             try:
                 if target.is_file() or _cut(*source, target):
                     faces.append(Face(family, f"{family} Common", bold, target))
@@ -703,14 +714,7 @@ class PdfCache:
     def write(self, key: str, rendered: Rendered) -> None:
         """Store a rendered PDF atomically: a temporary file, then os.replace."""
         header = json.dumps({"deps": rendered.deps}, sort_keys=True).encode() + b"\n"
-        fd, temporary = tempfile.mkstemp(dir=self.dir, prefix=f".{key[:16]}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as stream:
-                stream.write(header + rendered.pdf)
-            os.replace(temporary, self.dir / f"{key}.bin")
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        _replace_atomically(self.dir / f"{key}.bin", header + rendered.pdf)
 
     def render(self, jobs: Sequence[PdfJob | PlannedPdf], processes: int | None = None) -> list[bytes]:
         """Render jobs to PDF bytes, reusing the cache; misses render in parallel, largest first, and each

@@ -386,3 +386,12 @@ def test_slow_subsetting_names_the_debian_package(monkeypatch: pytest.MonkeyPatc
 
 def test_harfbuzz_subset_matches_what_weasyprint_loaded() -> None:
     assert pdf.harfbuzz_subset_available() == (ffi.harfbuzz_subset is not None)
+
+
+def test_cut_fonts_go_to_an_absolute_folder_even_when_xdg_cache_home_is_relative(monkeypatch, tmp_path) -> None:
+    # A relative folder cannot be a font's file URI: WeasyPrint would stop the build with a traceback.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", ".cache")
+    assert pdf.font_cache_dir() == tmp_path / ".cache" / "sanwu" / "fonts"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert pdf.font_cache_dir() == tmp_path / "xdg" / "sanwu" / "fonts"
