@@ -97,6 +97,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="cold runs on 1 and on 2 cores, alternating")
     parser.add_argument("--root", type=Path, default=Path("/dev/shm/sanwu-bench-pdf"))
     args = parser.parse_args()
+    if args.repeat < 1 or args.notices < 1:
+        parser.error("--repeat and --notices must be at least 1")
     root = args.root
     shutil.rmtree(root, ignore_errors=True)
     generate(root, args.notices)
