@@ -213,17 +213,17 @@ def choose_fonts() -> FontChoice:
 def _charset(family: str) -> tuple[tuple[int, int], ...]:
     """The code points the installed face fontconfig matches for family covers, as ranges."""
     ranges = []
-    for part in _fc_list_match(family).split():
+    for part in _fc_match(family, "%{charset}").split():
         low, _, high = part.partition("-")
         ranges.append((int(low, 16), int(high or low, 16)))
     return tuple(ranges)
 
 
-def _fc_list_match(family: str) -> str:
-    """fontconfig's charset of the face it picks for family (fc-match, same errors as fc-list)."""
+def _fc_match(pattern: str, fmt: str) -> str:
+    """What fc-match says of the face fontconfig picks for pattern, in fmt (PdfError: no fontconfig)."""
     try:
         done = subprocess.run(
-            ["fc-match", "--format=%{charset}", family], capture_output=True, text=True, encoding="utf-8", check=True
+            ["fc-match", f"--format={fmt}", pattern], capture_output=True, text=True, encoding="utf-8", check=True
         )
     except (FileNotFoundError, subprocess.CalledProcessError) as exc:
         raise PdfError(NO_FONTCONFIG) from exc
@@ -432,16 +432,10 @@ def _match(family: str, bold: bool) -> tuple[str, int] | None:
     """The file and face index fontconfig picks for family in that weight, if it is a face of family."""
     pattern = f"{family}:weight={'bold' if bold else 'regular'}"
     try:
-        done = subprocess.run(
-            ["fc-match", "--format=%{file}\n%{index}\n%{family}", pattern],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            check=True,
-        )
-    except (FileNotFoundError, subprocess.CalledProcessError):
+        said = _fc_match(pattern, "%{file}\n%{index}\n%{family}")
+    except PdfError:
         return None
-    path, index, names = (done.stdout.split("\n", 2) + ["", ""])[:3]
+    path, index, names = (said.split("\n", 2) + ["", ""])[:3]
     if not path or family.casefold() not in {name.casefold() for name in _split_families(names)}:
         return None
     return path, int(index or 0)
